@@ -1,0 +1,11 @@
+//! The `regionalfailover.io/v1alpha1` API (design §3).
+
+mod spec;
+mod status;
+pub mod validate;
+
+pub use spec::*;
+pub use status::*;
+
+/// Annotation that requests an on-demand drill by name.
+pub const RUN_DRILL_ANNOTATION: &str = "regionalfailover.io/run-drill";

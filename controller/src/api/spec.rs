@@ -1,0 +1,335 @@
+//! `RegionalFailover` spec: what the team declares about its two-region deployment.
+//!
+//! Doc comments become `kubectl explain` text; `#[x_kube(validation)]` rules become the CRD's
+//! CEL rules (enforced by API servers ≥ 1.25 and client-side by [`super::validate`]).
+
+use kube::{CustomResource, KubeSchema};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::status::RegionalFailoverStatus;
+
+/// A two-region active-passive deployment whose failover the operator verifies and drills.
+#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[kube(
+    group = "regionalfailover.io",
+    version = "v1alpha1",
+    kind = "RegionalFailover",
+    plural = "regionalfailovers",
+    shortname = "rf",
+    category = "all",
+    namespaced,
+    doc = "A two-region active-passive deployment whose failover the operator verifies and drills.",
+    status = "RegionalFailoverStatus",
+    printcolumn(name = "ACTIVE", type_ = "string", description = "Region the authoritative DNS servers answer with now", json_path = ".status.activeRegion"),
+    printcolumn(name = "HEALTH", type_ = "string", description = "Primary health check as Route 53 sees it", json_path = ".status.health.status"),
+    printcolumn(name = "IN-SYNC", type_ = "string", description = "True when live AWS matches the spec", json_path = ".status.conditions[?(@.type==\"InSync\")].status"),
+    printcolumn(name = "REPL-LAG", type_ = "number", description = "Last measured replication lag in seconds", json_path = ".status.replication.lagSeconds"),
+    printcolumn(name = "LAST-RTO", type_ = "number", description = "Seconds from injection to DNS answering with the secondary in the last drill", json_path = ".status.drill.last.measuredRtoSeconds"),
+    printcolumn(name = "AGE", type_ = "date", json_path = ".metadata.creationTimestamp")
+)]
+#[x_kube(validation = Rule::new("self.primary.region != self.secondary.region").message("primary.region and secondary.region must differ: a failover pair needs two regions"))]
+#[x_kube(validation = Rule::new("self.primary.endpoint != self.secondary.endpoint").message("primary.endpoint and secondary.endpoint must differ: failing over to the same endpoint proves nothing"))]
+#[x_kube(validation = Rule::new("self.table.replicaRegions.exists(r, r == self.secondary.region)").message("table.replicaRegions must contain secondary.region: the standby needs a local replica of the table"))]
+#[x_kube(validation = Rule::new("!self.table.replicaRegions.exists(r, r == self.primary.region)").message("table.replicaRegions must not contain primary.region: the primary table is not its own replica"))]
+#[x_kube(validation = Rule::new("self.drills.all(d, self.drills.filter(e, e.name == d.name).size() == 1)").message("drill names must be unique: the run-drill annotation selects a drill by name"))]
+#[x_kube(validation = Rule::new("self.drills.all(d, d.timeoutSeconds >= 2 * self.healthCheck.requestIntervalSeconds * self.healthCheck.failureThreshold + 2 * self.dns.maxTtlSeconds)").message("each drill's timeoutSeconds must be at least 2 × (requestIntervalSeconds × failureThreshold + maxTtlSeconds): shorter drills abort before DNS can fail over and back"))]
+#[serde(rename_all = "camelCase")]
+pub struct RegionalFailoverSpec {
+    /// The active region and the host its health check polls.
+    pub primary: RegionEndpoint,
+    /// The warm standby region and its endpoint.
+    pub secondary: RegionEndpoint,
+    /// The Route 53 failover record pair in front of the endpoints.
+    pub dns: DnsSpec,
+    /// The Route 53 health check behind the PRIMARY record.
+    pub health_check: HealthCheckSpec,
+    /// The DynamoDB global table the API reads in both regions.
+    pub table: TableSpec,
+    /// Recovery objectives the measured and predicted failover times are judged against.
+    #[serde(default)]
+    pub objectives: Objectives,
+    /// How often the live AWS resources are compared with this spec, in seconds.
+    #[serde(default = "default_verify_interval")]
+    #[schemars(range(min = 10, max = 3600))]
+    #[x_kube(validation = Rule::new("self >= 10 && self <= 3600").message("verifyIntervalSeconds must be between 10 and 3600"))]
+    pub verify_interval_seconds: u32,
+    /// Failover drills: each forces the primary health check unhealthy, measures how long DNS takes
+    /// to answer with the secondary, and restores. Run one now with
+    /// `kubectl annotate rf NAME regionalfailover.io/run-drill=DRILL --overwrite`.
+    #[serde(default)]
+    #[schemars(length(max = 10))]
+    pub drills: Vec<DrillSpec>,
+    /// Stops drills and restores any running drill; verification and status reporting continue.
+    #[serde(default)]
+    pub suspend: bool,
+}
+
+/// A region and the host name or IP address serving the API there.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RegionEndpoint {
+    /// AWS region, e.g. `us-east-1`.
+    #[schemars(length(min = 1, max = 32))]
+    #[x_kube(validation = Rule::new("self.matches('^[a-z]{2}(-gov)?-[a-z]+-[0-9]+$')").message("region must be an AWS region name such as us-east-1"))]
+    pub region: String,
+    /// Host name or IP address of the API in this region (what the failover record points to).
+    #[schemars(length(min = 1, max = 253))]
+    #[x_kube(validation = Rule::new("self.matches('^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$')").message("endpoint must be a host name or an IP address, without scheme, port or path"))]
+    pub endpoint: String,
+}
+
+/// Route 53 record types a failover pair can use.
+#[derive(JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordType {
+    A,
+    #[allow(clippy::upper_case_acronyms)]
+    AAAA,
+    #[allow(clippy::upper_case_acronyms)]
+    CNAME,
+}
+
+/// The failover record pair.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("self.primarySetIdentifier != self.secondarySetIdentifier").message("primarySetIdentifier and secondarySetIdentifier must differ: Route 53 tells the two records apart by them"))]
+pub struct DnsSpec {
+    /// Route 53 hosted zone ID, e.g. `Z0123456789ABCDEFGHIJ`.
+    #[schemars(length(min = 1, max = 32))]
+    #[x_kube(validation = Rule::new("self.matches('^[A-Z0-9]{1,32}$')").message("hostedZoneId must be a Route 53 zone ID such as Z0123456789ABCDEFGHIJ (without /hostedzone/)"))]
+    pub hosted_zone_id: String,
+    /// The name clients resolve, e.g. `api.example.com`.
+    #[schemars(length(min = 1, max = 253))]
+    #[x_kube(validation = Rule::new("self.matches('^([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\\\.)+[A-Za-z0-9-]{1,63}\\\\.?$')").message("recordName must be a fully qualified DNS name such as api.example.com"))]
+    pub record_name: String,
+    /// Record type of both failover records (`A`, `AAAA` or `CNAME`; alias targets allowed).
+    #[serde(default = "default_record_type")]
+    pub record_type: RecordType,
+    /// Highest TTL the records may carry: resolvers keep a failed-over answer this long.
+    #[serde(default = "default_max_ttl")]
+    #[schemars(range(min = 0, max = 300))]
+    #[x_kube(validation = Rule::new("self <= 300").message("maxTtlSeconds must be at most 300: longer TTLs keep clients on a dead primary past the RTO"))]
+    pub max_ttl_seconds: u32,
+    /// `SetIdentifier` of the PRIMARY record.
+    #[serde(default = "default_primary_set_id")]
+    #[schemars(length(min = 1, max = 128))]
+    pub primary_set_identifier: String,
+    /// `SetIdentifier` of the SECONDARY record.
+    #[serde(default = "default_secondary_set_id")]
+    #[schemars(length(min = 1, max = 128))]
+    pub secondary_set_identifier: String,
+    /// Authoritative servers to query (`host` or `host:port`) instead of the zone's delegation set.
+    #[serde(default)]
+    #[schemars(length(max = 8), inner(length(min = 1, max = 261)))]
+    #[x_kube(validation = Rule::new("self.all(n, n.matches('^[A-Za-z0-9.-]+(:[0-9]{1,5})?$'))").message("each nameserver must be host or host:port, e.g. ns-1.awsdns-01.org or 127.0.0.1:5353"))]
+    pub nameservers: Vec<String>,
+}
+
+/// Protocols a Route 53 health check can use that this operator understands.
+#[derive(JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum HealthCheckType {
+    HTTP,
+    HTTPS,
+    TCP,
+}
+
+/// The Route 53 health check behind the PRIMARY record, as it must be configured.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthCheckSpec {
+    /// Route 53 health check ID.
+    #[schemars(length(min = 1, max = 64))]
+    pub id: String,
+    /// Protocol the checkers use.
+    #[serde(rename = "type", default = "default_hc_type")]
+    pub kind: HealthCheckType,
+    /// Port the checkers connect to.
+    #[serde(default = "default_hc_port")]
+    #[schemars(range(min = 1, max = 65535))]
+    #[x_kube(validation = Rule::new("self >= 1 && self <= 65535").message("port must be between 1 and 65535"))]
+    pub port: u32,
+    /// Path the checkers request (HTTP and HTTPS only).
+    #[serde(default = "default_hc_path")]
+    #[schemars(length(min = 1, max = 255))]
+    #[x_kube(validation = Rule::new("self.startsWith('/')").message("resourcePath must start with /"))]
+    pub resource_path: String,
+    /// Seconds between checks by each checker: Route 53 supports only 10 (fast) and 30 (standard).
+    #[serde(default = "default_interval")]
+    #[schemars(extend("enum" = [10, 30]))]
+    #[x_kube(validation = Rule::new("self == 10 || self == 30").message("requestIntervalSeconds must be 10 or 30: Route 53 supports no other interval"))]
+    pub request_interval_seconds: u32,
+    /// Consecutive failures before a checker considers the endpoint unhealthy.
+    #[serde(default = "default_threshold")]
+    #[schemars(range(min = 1, max = 10))]
+    #[x_kube(validation = Rule::new("self >= 1 && self <= 10").message("failureThreshold must be between 1 and 10"))]
+    pub failure_threshold: u32,
+}
+
+/// DynamoDB stream view types.
+#[derive(JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StreamViewType {
+    NewAndOldImages,
+    NewImage,
+    OldImage,
+    KeysOnly,
+}
+
+/// The DynamoDB global table (version 2019.11.21) behind the API.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TableSpec {
+    /// Table name (the same in every region).
+    #[schemars(length(min = 1, max = 255))]
+    #[x_kube(validation = Rule::new("self.matches('^[a-zA-Z0-9_.-]{3,255}$')").message("table.name must be 3-255 characters of letters, digits, '_', '-' or '.'"))]
+    pub name: String,
+    /// Regions holding a replica besides the primary; must include the secondary region.
+    #[schemars(length(min = 1, max = 10), inner(length(min = 1, max = 32)))]
+    #[x_kube(validation = Rule::new("self.all(r, self.filter(s, s == r).size() == 1)").message("table.replicaRegions must not list a region twice"))]
+    pub replica_regions: Vec<String>,
+    /// Stream view type the table must have (global tables need streams).
+    #[serde(default = "default_stream_view")]
+    pub stream_view_type: StreamViewType,
+    /// Whether point-in-time recovery must be on in the primary and in every replica.
+    #[serde(default = "default_true")]
+    pub point_in_time_recovery: bool,
+    /// Opt-in canary write that measures replication lag end to end.
+    #[serde(default)]
+    pub replication_probe: ReplicationProbe,
+}
+
+/// A canary item written in the primary and read back in each replica.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplicationProbe {
+    /// Write probe items (key prefix `regionalfailover-probe#`, with a TTL attribute).
+    #[serde(default)]
+    pub enabled: bool,
+    /// Name of the table's partition key attribute.
+    #[serde(default = "default_key_attribute")]
+    #[schemars(length(min = 1, max = 255))]
+    pub key_attribute: String,
+    /// Seconds between probes.
+    #[serde(default = "default_probe_interval")]
+    #[schemars(range(min = 30, max = 86400))]
+    #[x_kube(validation = Rule::new("self >= 30 && self <= 86400").message("replicationProbe.intervalSeconds must be between 30 and 86400"))]
+    pub interval_seconds: u32,
+}
+
+/// Recovery objectives.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Objectives {
+    /// Recovery time objective: the longest acceptable time from outage to DNS answering with the secondary.
+    #[serde(default = "default_rto")]
+    #[schemars(range(min = 1, max = 3600))]
+    #[x_kube(validation = Rule::new("self >= 1 && self <= 3600").message("objectives.rtoSeconds must be between 1 and 3600"))]
+    pub rto_seconds: u32,
+    /// Recovery point objective: the largest acceptable replication lag.
+    #[serde(default = "default_rpo")]
+    #[schemars(range(min = 0, max = 3600))]
+    #[x_kube(validation = Rule::new("self <= 3600").message("objectives.rpoSeconds must be at most 3600"))]
+    pub rpo_seconds: u32,
+}
+
+/// How a drill makes the primary look down.
+#[derive(JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DrillMethod {
+    /// Set `Inverted` on the primary health check, so a healthy endpoint reports unhealthy.
+    InvertHealthCheck,
+}
+
+/// A declared failover drill.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DrillSpec {
+    /// Name used by the run-drill annotation and in status.
+    #[schemars(length(min = 1, max = 63))]
+    #[x_kube(validation = Rule::new("self.matches('^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$')").message("drill name must be a lowercase DNS label such as weekly"))]
+    pub name: String,
+    /// Cron schedule in UTC (`minute hour day-of-month month day-of-week`); omit for on-demand only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 128))]
+    #[x_kube(validation = Rule::new("self.matches('^\\\\S+\\\\s+\\\\S+\\\\s+\\\\S+\\\\s+\\\\S+\\\\s+\\\\S+$')").message("schedule must be a 5-field cron expression in UTC, e.g. \"0 3 * * TUE\""))]
+    pub schedule: Option<String>,
+    /// How the outage is simulated.
+    #[serde(default = "default_method")]
+    pub method: DrillMethod,
+    /// The drill restores the health check and fails when it has not finished by then.
+    #[serde(default = "default_drill_timeout")]
+    #[schemars(range(min = 60, max = 3600))]
+    #[x_kube(validation = Rule::new("self >= 60 && self <= 3600").message("timeoutSeconds must be between 60 and 3600"))]
+    pub timeout_seconds: u32,
+}
+
+impl Default for Objectives {
+    fn default() -> Self {
+        Self { rto_seconds: default_rto(), rpo_seconds: default_rpo() }
+    }
+}
+
+impl Default for ReplicationProbe {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            key_attribute: default_key_attribute(),
+            interval_seconds: default_probe_interval(),
+        }
+    }
+}
+
+fn default_verify_interval() -> u32 {
+    60
+}
+fn default_record_type() -> RecordType {
+    RecordType::CNAME
+}
+fn default_max_ttl() -> u32 {
+    60
+}
+fn default_primary_set_id() -> String {
+    "primary".into()
+}
+fn default_secondary_set_id() -> String {
+    "secondary".into()
+}
+fn default_hc_type() -> HealthCheckType {
+    HealthCheckType::HTTPS
+}
+fn default_hc_port() -> u32 {
+    443
+}
+fn default_hc_path() -> String {
+    "/health".into()
+}
+fn default_interval() -> u32 {
+    10
+}
+fn default_threshold() -> u32 {
+    3
+}
+fn default_stream_view() -> StreamViewType {
+    StreamViewType::NewAndOldImages
+}
+fn default_true() -> bool {
+    true
+}
+fn default_key_attribute() -> String {
+    "pk".into()
+}
+fn default_probe_interval() -> u32 {
+    300
+}
+fn default_rto() -> u32 {
+    300
+}
+fn default_rpo() -> u32 {
+    5
+}
+fn default_method() -> DrillMethod {
+    DrillMethod::InvertHealthCheck
+}
+fn default_drill_timeout() -> u32 {
+    600
+}

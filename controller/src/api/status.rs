@@ -1,0 +1,251 @@
+//! `RegionalFailover` status: what the operator observed and proved.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Observed state, written by the operator only (server-side apply, field manager `regional-failover`).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RegionalFailoverStatus {
+    /// The `metadata.generation` this status describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// Ready, InSync, PrimaryHealthy, ReplicationHealthy, WithinObjective, DrillSucceeded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+    /// Region whose endpoint the zone's authoritative servers answer with now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_region: Option<String>,
+    /// The primary health check as Route 53's checkers see it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<HealthStatus>,
+    /// State of the table's replicas and the last measured lag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication: Option<ReplicationStatus>,
+    /// Differences between the live AWS resources and the spec; empty when in sync.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<Finding>,
+    /// interval × threshold + propagation allowance + TTL, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicted_rto_seconds: Option<u32>,
+    /// The running drill, the last finished one and recent history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drill: Option<DrillStatus>,
+    /// When the live AWS resources were last compared with the spec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_verified_at: Option<DateTime<Utc>>,
+}
+
+/// The metav1.Condition shape.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    /// Condition type, e.g. `Ready`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// `True`, `False` or `Unknown`.
+    pub status: ConditionStatus,
+    /// The `metadata.generation` the condition was computed for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// When `status` last changed.
+    pub last_transition_time: DateTime<Utc>,
+    /// CamelCase reason, stable for automation.
+    pub reason: String,
+    /// What happened and what to do about it.
+    pub message: String,
+}
+
+/// Tri-state condition status.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+pub enum ConditionStatus {
+    True,
+    False,
+    Unknown,
+}
+
+/// Health of the primary as Route 53 reports it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthStatus {
+    /// `Healthy` when more than 18 % of reporting checkers see the endpoint healthy.
+    pub status: HealthState,
+    /// Checkers whose last observation was healthy.
+    pub checkers_healthy: u32,
+    /// Checkers that reported an observation.
+    pub checkers_reporting: u32,
+    /// When Route 53 was asked.
+    pub observed_at: DateTime<Utc>,
+}
+
+/// Health verdict.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+pub enum HealthState {
+    Healthy,
+    Unhealthy,
+    Unknown,
+}
+
+/// Replication state of the global table.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplicationStatus {
+    /// Each replica region and its `ReplicaStatus` as DynamoDB reports it.
+    #[serde(default)]
+    pub replicas: Vec<ReplicaState>,
+    /// Largest lag measured by the last probe (or CloudWatch `ReplicationLatency`), in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag_seconds: Option<f64>,
+    /// When the lag was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probed_at: Option<DateTime<Utc>>,
+}
+
+/// One replica.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplicaState {
+    /// Replica region.
+    pub region: String,
+    /// `ACTIVE`, `CREATING`, `UPDATING`, `DELETING`, `INACCESSIBLE_ENCRYPTION_CREDENTIALS`, or `MISSING`.
+    pub status: String,
+    /// Lag measured for this replica, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag_seconds: Option<f64>,
+}
+
+/// One difference between the live AWS resources and the spec.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// Stable code, e.g. `HealthCheckThresholdMismatch`.
+    pub code: String,
+    /// The AWS resource, e.g. `route53:healthcheck/0f3c…` or `dynamodb:us-west-2/profiles`.
+    pub resource: String,
+    /// The field that differs.
+    pub field: String,
+    /// What the spec (or the design's invariants) requires.
+    pub expected: String,
+    /// What AWS reports.
+    pub actual: String,
+    /// Why it matters and what to do.
+    pub message: String,
+}
+
+/// Drill bookkeeping.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DrillStatus {
+    /// The drill in progress, written before every AWS change so a restarted operator can restore.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<DrillRecord>,
+    /// The most recently finished drill.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<DrillRecord>,
+    /// Finished drills, newest first, at most 10.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<DrillRecord>,
+    /// The `regionalfailover.io/run-drill` annotation value last acted on (each value runs once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handled_run_request: Option<String>,
+    /// Per drill name, the last scheduled time that was run (or skipped).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scheduled: Vec<ScheduledRun>,
+}
+
+/// Last scheduled fire time handled for one drill.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduledRun {
+    /// Drill name.
+    pub name: String,
+    /// Scheduled time that was handled.
+    pub at: DateTime<Utc>,
+}
+
+/// Drill phases (design §5).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+pub enum DrillPhase {
+    Pending,
+    Preflight,
+    Injecting,
+    AwaitingFailover,
+    Restoring,
+    AwaitingFailback,
+    Succeeded,
+    Failed,
+    Aborted,
+}
+
+/// What started a drill.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+pub enum DrillTrigger {
+    Schedule,
+    Annotation,
+    Cli,
+}
+
+/// Health-check settings captured before injection and restored afterwards.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OriginalHealthCheck {
+    /// Route 53 health check ID.
+    pub id: String,
+    /// `Inverted` before the drill.
+    pub inverted: bool,
+    /// `Disabled` before the drill.
+    pub disabled: bool,
+}
+
+/// One drill's timeline and verdict.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DrillRecord {
+    /// Drill name from `spec.drills`.
+    pub name: String,
+    /// What started it.
+    pub trigger: DrillTrigger,
+    /// Current phase.
+    pub phase: DrillPhase,
+    /// CamelCase reason for the phase (why it failed or was aborted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What happened, in a sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Health-check settings to restore.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<OriginalHealthCheck>,
+    /// When the drill must have restored by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DateTime<Utc>>,
+    /// Name of the AWS-side fail-safe schedule that restores the health check at the deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failsafe_schedule: Option<String>,
+    pub started_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injected_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_unhealthy_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_failed_over_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restored_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_failed_back_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<DateTime<Utc>>,
+    /// injectedAt → dnsFailedOverAt, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_rto_seconds: Option<f64>,
+    /// restoredAt → dnsFailedBackAt, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failback_seconds: Option<f64>,
+    /// `objectives.rtoSeconds` at the time of the drill.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objective_rto_seconds: Option<u32>,
+    /// Whether the measured RTO met the objective.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passed: Option<bool>,
+}

@@ -1,0 +1,101 @@
+//! The generated CRD, manifest parsing, and client-side evaluation of its CEL rules.
+//!
+//! API servers before 1.25 drop `x-kubernetes-validations`, so the same rules are evaluated here
+//! from the CRD's own schema: the check CLI, the controller's validate step and the tests all use
+//! the very rules the CRD carries.
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::CustomResourceExt;
+use serde_json::Value;
+
+use super::RegionalFailover;
+use crate::Error;
+
+/// The CRD as applied to clusters.
+pub fn crd() -> CustomResourceDefinition {
+    RegionalFailover::crd()
+}
+
+/// The CRD as YAML: what `regional-failover crd` prints and `crds/regionalfailover.yaml` holds.
+pub fn crd_yaml() -> Result<String, Error> {
+    serde_saphyr::to_string(&crd()).map_err(|e| Error::Serialize(e.to_string()))
+}
+
+/// The CRD's openAPIV3Schema as JSON.
+fn schema() -> Result<Value, Error> {
+    let crd = crd();
+    let schema = crd
+        .spec
+        .versions
+        .first()
+        .and_then(|v| v.schema.as_ref())
+        .and_then(|s| s.open_api_v3_schema.as_ref())
+        .ok_or_else(|| Error::Serialize("the generated CRD has no openAPIV3Schema".into()))?;
+    serde_json::to_value(schema).map_err(|e| Error::Serialize(e.to_string()))
+}
+
+/// Evaluates the CRD's CEL rules against one object (defaults applied first, as an API server
+/// does). Returns one human message per failed rule, prefixed with the field path.
+pub fn cel_violations(object: &Value) -> Result<Vec<String>, Error> {
+    let schema = schema()?;
+    match kube::core::cel::Validator::new().validate(&schema, object, None) {
+        Ok(()) => Ok(Vec::new()),
+        Err(errors) => Ok(errors.iter().map(ToString::to_string).collect()),
+    }
+}
+
+/// Parses every `RegionalFailover` document in a YAML stream and checks it against the CEL rules.
+/// Documents of other kinds are skipped, so a file can also hold Namespaces and the like.
+pub fn parse_manifests(yaml: &str) -> Result<Vec<RegionalFailover>, Error> {
+    let docs: Vec<Value> = serde_saphyr::from_multiple(yaml).map_err(|e| Error::Manifest(e.to_string()))?;
+    let mut out = Vec::new();
+    for doc in docs.into_iter().filter(|d| !d.is_null()) {
+        if doc.get("kind").and_then(Value::as_str) != Some("RegionalFailover") {
+            continue;
+        }
+        let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("<unnamed>").to_string();
+        let violations = cel_violations(&doc)?;
+        if !violations.is_empty() {
+            return Err(Error::Invalid { name, reasons: violations });
+        }
+        let rf: RegionalFailover =
+            serde_json::from_value(doc).map_err(|e| Error::Invalid { name, reasons: vec![e.to_string()] })?;
+        out.push(rf);
+    }
+    if out.is_empty() {
+        return Err(Error::Manifest("no RegionalFailover document found".into()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crd_identity() {
+        let crd = crd();
+        assert_eq!(crd.spec.group, "regionalfailover.io");
+        assert_eq!(crd.spec.names.short_names.as_deref(), Some(&["rf".to_string()][..]));
+        let v = &crd.spec.versions[0];
+        assert_eq!(v.name, "v1alpha1");
+        assert!(v.subresources.as_ref().and_then(|s| s.status.as_ref()).is_some());
+        let cols: Vec<_> =
+            v.additional_printer_columns.iter().flatten().map(|c| c.name.as_str()).collect();
+        assert_eq!(cols, ["ACTIVE", "HEALTH", "IN-SYNC", "REPL-LAG", "LAST-RTO", "AGE"]);
+    }
+
+    #[test]
+    fn cel_rules_carry_messages() {
+        let yaml = crd_yaml().expect("crd serializes");
+        let rules = yaml.matches("rule:").count();
+        assert!(rules >= 15, "expected the CEL rules of design §3, found {rules}");
+        assert_eq!(rules, yaml.matches("- message:").count(), "every rule needs a message");
+    }
+
+    #[test]
+    fn unparsable_yaml_is_an_error_not_a_panic() {
+        assert!(matches!(parse_manifests("kind: [unclosed"), Err(Error::Manifest(_))));
+        assert!(matches!(parse_manifests("kind: ConfigMap\n"), Err(Error::Manifest(_))));
+    }
+}

@@ -3,6 +3,14 @@
 #![deny(warnings, rust_2018_idioms)]
 
 pub mod api;
+pub mod drill;
+pub mod aws;
+pub mod dns;
 mod error;
+pub mod leader;
+pub mod metrics;
+pub mod status;
+pub mod telemetry;
+pub mod verify;
 
 pub use error::Error;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::status::RegionalFailoverStatus;
 
 /// A two-region active-passive deployment whose failover the operator verifies and drills.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[kube(
     group = "regionalfailover.io",

@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::{
     Api, Client, Config, ResourceExt,
-    api::{Patch, PatchParams, PostParams},
+    api::PostParams,
     config::{KubeConfigOptions, Kubeconfig},
     runtime::wait::{await_condition, conditions},
 };
@@ -50,15 +50,25 @@ impl Cluster {
     }
 }
 
-/// Applies the checked-in CRD by server-side apply and waits until it is Established.
+/// Installs the checked-in CRD and waits until it is Established.
+///
+/// Create/replace rather than server-side apply: a 1.20 API server does not know
+/// `x-kubernetes-validations`, and SSA's typed patch refuses undeclared fields, while a plain
+/// create drops them (they are enforced client-side there).
 pub async fn install_crd(client: &Client) {
     let yaml = std::fs::read_to_string(repo_root().join("crds/regionalfailover.yaml")).expect("crd file");
-    let crd: CustomResourceDefinition = serde_saphyr::from_str(&yaml).expect("crd parses");
+    let mut crd: CustomResourceDefinition = serde_saphyr::from_str(&yaml).expect("crd parses");
     let api: Api<CustomResourceDefinition> = Api::all(client.clone());
     let name = crd.name_any();
-    api.patch(&name, &PatchParams::apply("regional-failover-tests").force(), &Patch::Apply(&crd))
-        .await
-        .expect("CRD applies");
+    match api.get_opt(&name).await.expect("CRD readable") {
+        None => {
+            api.create(&PostParams::default(), &crd).await.expect("CRD created");
+        }
+        Some(existing) => {
+            crd.metadata.resource_version = existing.metadata.resource_version;
+            api.replace(&name, &PostParams::default(), &crd).await.expect("CRD replaced");
+        }
+    }
     tokio::time::timeout(Duration::from_secs(30), await_condition(api, &name, conditions::is_crd_established()))
         .await
         .expect("CRD established in time")

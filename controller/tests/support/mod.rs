@@ -2,7 +2,9 @@
 //! `READY ...` line, and is stopped by PID (SIGTERM, which the script forwards) when dropped.
 #![allow(dead_code)]
 
+pub mod aws_fixtures;
 pub mod cluster;
+pub mod localaws;
 pub mod manifests;
 
 use std::{
@@ -51,10 +53,13 @@ impl Peer {
         });
         let line = match rx.recv_timeout(timeout) {
             Ok(line) => line,
-            Err(_) => {
+            Err(e) => {
                 let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
-                let _ = child.wait();
-                panic!("{script} did not print READY within {timeout:?}");
+                let status = child.wait();
+                match e {
+                    mpsc::RecvTimeoutError::Timeout => panic!("{script} did not print READY within {timeout:?}"),
+                    mpsc::RecvTimeoutError::Disconnected => panic!("{script} exited before READY: {status:?}"),
+                }
             }
         };
         let ready = line

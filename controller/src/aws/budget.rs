@@ -1,0 +1,326 @@
+//! The shared AWS request budget (design §6): token buckets per service, retries with backoff,
+//! and counters of every call outcome.
+//!
+//! Route 53 throttles per account, not per client, so every controller task must draw from the
+//! same buckets. The SDK's own retries are off: each attempt passes through here and is counted.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    future::Future,
+    sync::Mutex,
+    time::Duration,
+};
+
+use tokio::time::Instant;
+
+use super::error::{AwsError, ErrorKind};
+
+/// AWS services the adapters call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Service {
+    Route53,
+    DynamoDb,
+    CloudWatch,
+    Scheduler,
+}
+
+impl Service {
+    /// Metric label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Service::Route53 => "route53",
+            Service::DynamoDb => "dynamodb",
+            Service::CloudWatch => "cloudwatch",
+            Service::Scheduler => "scheduler",
+        }
+    }
+}
+
+impl std::fmt::Display for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Service::Route53 => "Route 53",
+            Service::DynamoDb => "DynamoDB",
+            Service::CloudWatch => "CloudWatch",
+            Service::Scheduler => "EventBridge Scheduler",
+        })
+    }
+}
+
+/// What happened, counted per service and operation.
+///
+/// `ok`, `not_found` and `error` end a call; `retried` counts each extra attempt, so the attempts
+/// sent are `ok + not_found + error + retried`. `throttled` counts throttling answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    Ok,
+    /// The resource does not exist: an answer, not a failure (drift reports it).
+    NotFound,
+    Error,
+    Throttled,
+    Retried,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::NotFound => "not_found",
+            Outcome::Error => "error",
+            Outcome::Throttled => "throttled",
+            Outcome::Retried => "retried",
+        }
+    }
+}
+
+/// One counter: plain data for the metrics module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallStat {
+    pub service: Service,
+    pub operation: &'static str,
+    pub outcome: Outcome,
+    pub count: u64,
+}
+
+/// How failed attempts are retried.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryPolicy {
+    /// Retries after throttling answers (the request was not executed, so retrying is safe).
+    pub max_throttle_retries: u32,
+    /// Retries after 5xx answers, timeouts and connection failures.
+    pub max_transient_retries: u32,
+    /// First backoff; doubles with every retry.
+    pub base_delay: Duration,
+    /// Upper bound of one backoff.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_throttle_retries: 5,
+            max_transient_retries: 2,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Delay before retry number `retry` (0-based): exponential, capped, with "equal jitter"
+    /// (a uniform pick in the upper half) so synchronized callers spread out yet never retry
+    /// sooner than half the exponential delay.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let exp = self.base_delay.saturating_mul(2u32.saturating_pow(retry.min(30)));
+        let capped = exp.min(self.max_delay);
+        let half = capped / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+}
+
+/// Requests per second allowed per bucket.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BudgetConfig {
+    /// All Route 53 calls (the account-wide limit is 5/s; stay under it to leave room for Terraform).
+    pub route53_rps: f64,
+    /// `GetHealthCheckStatus`, which Route 53 limits separately and more tightly.
+    pub health_status_rps: f64,
+    /// DynamoDB control- and data-plane calls, all regions together.
+    pub dynamodb_rps: f64,
+    pub cloudwatch_rps: f64,
+    pub scheduler_rps: f64,
+    pub retry: RetryPolicy,
+}
+
+impl Default for BudgetConfig {
+    fn default() -> Self {
+        Self {
+            route53_rps: 4.0,
+            health_status_rps: 1.0,
+            dynamodb_rps: 20.0,
+            cloudwatch_rps: 5.0,
+            scheduler_rps: 2.0,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Bucket {
+    Route53,
+    HealthStatus,
+    DynamoDb,
+    CloudWatch,
+    Scheduler,
+}
+
+fn buckets_for(service: Service, operation: &str) -> &'static [Bucket] {
+    match service {
+        // GetHealthCheckStatus has its own limit and still counts against the account's.
+        Service::Route53 if operation == "GetHealthCheckStatus" => &[Bucket::HealthStatus, Bucket::Route53],
+        Service::Route53 => &[Bucket::Route53],
+        Service::DynamoDb => &[Bucket::DynamoDb],
+        Service::CloudWatch => &[Bucket::CloudWatch],
+        Service::Scheduler => &[Bucket::Scheduler],
+    }
+}
+
+/// A token bucket on tokio's clock (so paused-time tests can check rates exactly).
+///
+/// A caller that finds no token reserves the next one by driving the balance negative and waits
+/// until it is earned: waiters are served in arrival order and none can starve.
+#[derive(Debug)]
+pub(crate) struct TokenBucket {
+    rate: f64,
+    burst: f64,
+    state: Mutex<(f64, Instant)>,
+}
+
+impl TokenBucket {
+    pub(crate) fn new(rate_per_second: f64) -> Self {
+        // A zero or negative rate would wait forever; a tiny positive one at least makes progress.
+        let rate = if rate_per_second.is_finite() && rate_per_second > 0.001 { rate_per_second } else { 0.001 };
+        let burst = rate.ceil().max(1.0);
+        Self { rate, burst, state: Mutex::new((burst, Instant::now())) }
+    }
+
+    /// Takes one token, waiting as long as needed.
+    pub(crate) async fn acquire(&self) {
+        let wait = {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            let earned = now.saturating_duration_since(state.1).as_secs_f64() * self.rate;
+            let tokens = (state.0 + earned).min(self.burst) - 1.0;
+            *state = (tokens, now);
+            if tokens >= 0.0 { Duration::ZERO } else { Duration::from_secs_f64(-tokens / self.rate) }
+        };
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// The one budget every AWS call of the process goes through.
+#[derive(Debug)]
+pub struct Budget {
+    buckets: HashMap<Bucket, TokenBucket>,
+    retry: RetryPolicy,
+    counters: Mutex<BTreeMap<(Service, &'static str, Outcome), u64>>,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self::new(BudgetConfig::default())
+    }
+}
+
+impl Budget {
+    pub fn new(config: BudgetConfig) -> Self {
+        let buckets = HashMap::from([
+            (Bucket::Route53, TokenBucket::new(config.route53_rps)),
+            (Bucket::HealthStatus, TokenBucket::new(config.health_status_rps)),
+            (Bucket::DynamoDb, TokenBucket::new(config.dynamodb_rps)),
+            (Bucket::CloudWatch, TokenBucket::new(config.cloudwatch_rps)),
+            (Bucket::Scheduler, TokenBucket::new(config.scheduler_rps)),
+        ]);
+        Self { buckets, retry: config.retry, counters: Mutex::new(BTreeMap::new()) }
+    }
+
+    /// Waits for the tokens one attempt of `operation` needs.
+    pub async fn acquire(&self, service: Service, operation: &str) {
+        for bucket in buckets_for(service, operation) {
+            if let Some(b) = self.buckets.get(bucket) {
+                b.acquire().await;
+            }
+        }
+    }
+
+    /// Runs `attempt` under the budget: acquires tokens before each try, retries throttling and
+    /// transient failures with backoff, and counts every outcome.
+    pub async fn call<T, F, Fut>(
+        &self,
+        service: Service,
+        operation: &'static str,
+        mut attempt: F,
+    ) -> Result<T, AwsError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, AwsError>>,
+    {
+        let (mut throttle_retries, mut transient_retries, mut retries) = (0u32, 0u32, 0u32);
+        loop {
+            self.acquire(service, operation).await;
+            let err = match attempt().await {
+                Ok(value) => {
+                    self.count(service, operation, Outcome::Ok);
+                    return Ok(value);
+                }
+                Err(err) => err,
+            };
+            let retry = match err.kind {
+                ErrorKind::Throttled => {
+                    self.count(service, operation, Outcome::Throttled);
+                    let retry = (throttle_retries < self.retry.max_throttle_retries).then_some(throttle_retries);
+                    throttle_retries += 1;
+                    retry
+                }
+                kind if kind.is_transient() => {
+                    let retry = (transient_retries < self.retry.max_transient_retries).then_some(transient_retries);
+                    transient_retries += 1;
+                    retry
+                }
+                _ => None,
+            };
+            match retry {
+                Some(n) => {
+                    retries += 1;
+                    self.count(service, operation, Outcome::Retried);
+                    tracing::debug!(%service, operation, error = %err, retry = n + 1, "retrying AWS call");
+                    tokio::time::sleep(self.retry.backoff(n)).await;
+                }
+                None => {
+                    let outcome = if err.kind == ErrorKind::NotFound { Outcome::NotFound } else { Outcome::Error };
+                    self.count(service, operation, outcome);
+                    return Err(err.with_attempts(1 + retries));
+                }
+            }
+        }
+    }
+
+    fn count(&self, service: Service, operation: &'static str, outcome: Outcome) {
+        let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        *counters.entry((service, operation, outcome)).or_insert(0) += 1;
+    }
+
+    /// Every non-zero counter, ordered by service, operation, outcome.
+    pub fn stats(&self) -> Vec<CallStat> {
+        let counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        counters
+            .iter()
+            .map(|(&(service, operation, outcome), &count)| CallStat { service, operation, outcome, count })
+            .collect()
+    }
+
+    /// Attempts sent for one operation (every try, including retries).
+    pub fn attempts(&self, service: Service, operation: &str) -> u64 {
+        self.stats()
+            .iter()
+            .filter(|s| s.service == service && s.operation == operation && s.outcome != Outcome::Throttled)
+            .map(|s| s.count)
+            .sum()
+    }
+
+    /// Attempts sent to all services.
+    pub fn total_attempts(&self) -> u64 {
+        self.stats().iter().filter(|s| s.outcome != Outcome::Throttled).map(|s| s.count).sum()
+    }
+
+    /// Attempts per (service, operation): what one cycle cost, for benchmarks and logs.
+    pub fn attempts_by_operation(&self) -> BTreeMap<(Service, &'static str), u64> {
+        let mut out = BTreeMap::new();
+        for s in self.stats().into_iter().filter(|s| s.outcome != Outcome::Throttled) {
+            *out.entry((s.service, s.operation)).or_insert(0) += s.count;
+        }
+        out
+    }
+}

@@ -1,0 +1,149 @@
+//! A single-flight cache with a freshness window (design §6: records are listed once per zone per
+//! cycle and shared by every object in that zone).
+//!
+//! Concurrent requests for one key join the fetch already running; a finished value is reused
+//! until it is `max_age` old. A failure is handed to everyone who waited for that fetch and then
+//! forgotten, so the next request tries again instead of hammering a failing endpoint N times.
+
+use std::{
+    collections::HashMap,
+    future::Future,
+    hash::Hash,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use tokio::{sync::OnceCell, time::Instant};
+
+use super::error::AwsError;
+
+type Slot<V> = Arc<OnceCell<(Instant, Result<V, AwsError>)>>;
+
+#[derive(Debug)]
+pub struct SingleFlight<K, V> {
+    max_age: Duration,
+    slots: Mutex<HashMap<K, Slot<V>>>,
+    fetches: AtomicU64,
+}
+
+impl<K, V> SingleFlight<K, V>
+where
+    K: Eq + Hash + Clone,
+    V: Clone,
+{
+    pub fn new(max_age: Duration) -> Self {
+        Self { max_age, slots: Mutex::new(HashMap::new()), fetches: AtomicU64::new(0) }
+    }
+
+    /// The cached value for `key`, or the result of `fetch`, shared with every concurrent caller.
+    pub async fn get<F, Fut>(&self, key: &K, fetch: F) -> Result<V, AwsError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, AwsError>>,
+    {
+        let slot = self.slot(key);
+        let (_, result) = slot
+            .get_or_init(|| async {
+                self.fetches.fetch_add(1, Ordering::Relaxed);
+                let result = fetch().await;
+                (Instant::now(), result)
+            })
+            .await;
+        let result = result.clone();
+        if result.is_err() {
+            let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+            if slots.get(key).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
+                slots.remove(key);
+            }
+        }
+        result
+    }
+
+    /// The slot to join: a fetch in flight, a fresh value, or a new empty slot.
+    fn slot(&self, key: &K) -> Slot<V> {
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let usable = |s: &Slot<V>| s.get().is_none_or(|(at, _)| now.saturating_duration_since(*at) < self.max_age);
+        if let Some(slot) = slots.get(key).filter(|s| usable(s)) {
+            return slot.clone();
+        }
+        // Drop stale entries while we hold the lock, so keys no longer used do not pile up.
+        slots.retain(|_, s| usable(s));
+        let slot: Slot<V> = Arc::new(OnceCell::new());
+        slots.insert(key.clone(), slot.clone());
+        slot
+    }
+
+    /// Forgets `key`, e.g. after we changed the resource ourselves.
+    pub fn invalidate(&self, key: &K) {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    }
+
+    /// Fetches started so far (tests and benchmarks).
+    pub fn fetches(&self) -> u64 {
+        self.fetches.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::{ErrorKind, Service};
+    use std::sync::atomic::AtomicUsize;
+
+    fn boom() -> AwsError {
+        AwsError::new(Service::Route53, "ListResourceRecordSets", ErrorKind::Transient, "HTTP 500")
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_requests_for_one_key_share_one_fetch() {
+        let cache: SingleFlight<String, Arc<Vec<u32>>> = SingleFlight::new(Duration::from_secs(10));
+        let calls = AtomicUsize::new(0);
+        let key = "Z1".to_string();
+        let fetch = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            // Still running when the other 49 callers arrive.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Ok(Arc::new(vec![1, 2, 3]))
+        };
+        let results = futures::future::join_all((0..50).map(|_| cache.get(&key, fetch))).await;
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert!(results.iter().all(|r| matches!(r, Ok(v) if v.len() == 3)));
+        assert_eq!(cache.fetches(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn different_keys_fetch_separately_and_fresh_values_are_reused() {
+        let cache: SingleFlight<String, u32> = SingleFlight::new(Duration::from_secs(10));
+        let calls = AtomicUsize::new(0);
+        let fetch = || async { Ok(calls.fetch_add(1, Ordering::SeqCst) as u32) };
+        assert_eq!(cache.get(&"a".into(), fetch).await.ok(), Some(0));
+        assert_eq!(cache.get(&"b".into(), fetch).await.ok(), Some(1));
+        tokio::time::advance(Duration::from_secs(9)).await;
+        assert_eq!(cache.get(&"a".into(), fetch).await.ok(), Some(0), "still fresh");
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(cache.get(&"a".into(), fetch).await.ok(), Some(2), "expired after max_age");
+        cache.invalidate(&"a".into());
+        assert_eq!(cache.get(&"a".into(), fetch).await.ok(), Some(3), "invalidated");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_is_shared_by_waiters_then_forgotten() {
+        let cache: SingleFlight<String, u32> = SingleFlight::new(Duration::from_secs(10));
+        let calls = AtomicUsize::new(0);
+        let failing = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Err::<u32, _>(boom())
+        };
+        let key = "Z1".to_string();
+        let results = futures::future::join_all((0..10).map(|_| cache.get(&key, failing))).await;
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert!(results.iter().all(|r| r.as_ref().is_err_and(|e| e.kind == ErrorKind::Transient)));
+        let ok = cache.get(&key, || async { Ok(7) }).await;
+        assert_eq!(ok.ok(), Some(7), "the error was not cached");
+    }
+}

@@ -1,0 +1,320 @@
+//! AWS call failures, classified once so the budget can decide on retries and people get a
+//! sentence they can act on.
+
+use std::error::Error as StdError;
+
+use aws_sdk_route53::config::http::HttpResponse;
+use aws_sdk_route53::error::{ProvideErrorMetadata, SdkError};
+
+use super::budget::Service;
+
+/// What kind of failure, as far as retrying and reporting care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The service asked us to slow down; the request was not executed.
+    Throttled,
+    /// 5xx answer: the service failed this time.
+    Transient,
+    /// No answer in time.
+    Timeout,
+    /// No connection to the endpoint.
+    Unreachable,
+    /// The resource does not exist.
+    NotFound,
+    /// The endpoint does not implement the operation (local emulators answer 404 without body).
+    Unsupported,
+    /// The service refused the request (access denied, validation, conflict, ...).
+    Rejected,
+    /// We could not build the request from our input.
+    Invalid,
+    /// Anything else, e.g. an unreadable response.
+    Other,
+}
+
+impl ErrorKind {
+    /// Worth another attempt after a short wait (throttling has its own allowance).
+    pub fn is_transient(self) -> bool {
+        matches!(self, ErrorKind::Transient | ErrorKind::Timeout | ErrorKind::Unreachable)
+    }
+}
+
+/// A failed AWS call.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{service} {operation}{} failed: {detail}{}", region_suffix(.region), attempts_suffix(*.attempts))]
+pub struct AwsError {
+    pub service: Service,
+    pub operation: &'static str,
+    /// Region of regional services (DynamoDB, CloudWatch, Scheduler).
+    pub region: Option<String>,
+    pub kind: ErrorKind,
+    /// AWS error code, e.g. `Throttling`, `NoSuchHealthCheck`.
+    pub code: Option<String>,
+    /// HTTP status, when a response arrived.
+    pub status: Option<u16>,
+    pub detail: String,
+    /// Attempts made, including retries.
+    pub attempts: u32,
+}
+
+fn region_suffix(region: &Option<String>) -> String {
+    region.as_ref().map(|r| format!(" in {r}")).unwrap_or_default()
+}
+
+fn attempts_suffix(attempts: u32) -> String {
+    if attempts > 1 { format!(" (after {attempts} attempts)") } else { String::new() }
+}
+
+impl AwsError {
+    pub(crate) fn new(service: Service, operation: &'static str, kind: ErrorKind, detail: impl Into<String>) -> Self {
+        Self { service, operation, region: None, kind, code: None, status: None, detail: detail.into(), attempts: 1 }
+    }
+
+    pub(crate) fn in_region(mut self, region: Option<&str>) -> Self {
+        self.region = region.map(str::to_string);
+        self
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// True when the resource does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::NotFound
+    }
+}
+
+/// Where a call went: enough to write an error message.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CallSite<'a> {
+    pub service: Service,
+    pub operation: &'static str,
+    pub region: Option<&'a str>,
+    /// The endpoint override, or `None` for AWS's own endpoints.
+    pub endpoint: Option<&'a str>,
+}
+
+impl CallSite<'_> {
+    fn endpoint_text(&self) -> String {
+        match self.endpoint {
+            Some(e) => format!("endpoint {e}"),
+            None => format!("the {} endpoint", self.service),
+        }
+    }
+
+    pub(crate) fn error(&self, kind: ErrorKind, detail: impl Into<String>) -> AwsError {
+        AwsError::new(self.service, self.operation, kind, detail).in_region(self.region)
+    }
+
+    /// Classifies an SDK error; the SDK runs with retries off, so this is one attempt.
+    pub(crate) fn classify<E>(&self, err: SdkError<E, HttpResponse>) -> AwsError
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        let body_empty =
+            err.raw_response().map(|r| r.body().bytes().is_none_or(|b| b.iter().all(u8::is_ascii_whitespace)));
+        let code = err.code().map(str::to_string);
+        let message = err.message().map(str::to_string);
+        let (kind, detail) = match &err {
+            SdkError::ConstructionFailure(_) => {
+                (ErrorKind::Invalid, format!("request could not be built: {}", chain(&err)))
+            }
+            SdkError::TimeoutError(_) => (
+                ErrorKind::Timeout,
+                format!("no response from {} in time ({})", self.endpoint_text(), root_cause(&err)),
+            ),
+            SdkError::DispatchFailure(d) if d.is_timeout() => {
+                (ErrorKind::Timeout, format!("{} timed out ({})", self.endpoint_text(), root_cause(&err)))
+            }
+            SdkError::DispatchFailure(_) => {
+                (ErrorKind::Unreachable, format!("{} unreachable ({})", self.endpoint_text(), root_cause(&err)))
+            }
+            SdkError::ResponseError(_) | SdkError::ServiceError(_) => {
+                let kind = kind_for(status, code.as_deref());
+                let detail = match (&code, kind) {
+                    (None, ErrorKind::Unsupported) => format!(
+                        "{} does not implement {} (HTTP {}{})",
+                        self.endpoint_text(),
+                        self.operation,
+                        status.unwrap_or(0),
+                        if body_empty == Some(true) { ", empty body" } else { ", body is not an AWS error" }
+                    ),
+                    (Some(code), _) => match &message {
+                        Some(m) if !m.is_empty() => format!("{code}: {m}"),
+                        _ => code.clone(),
+                    },
+                    (None, _) => format!("unreadable response (HTTP {}): {}", status.unwrap_or(0), root_cause(&err)),
+                };
+                (kind, detail)
+            }
+            _ => (ErrorKind::Other, chain(&err)),
+        };
+        let mut e = self.error(kind, detail);
+        e.code = code;
+        e.status = status;
+        e
+    }
+}
+
+/// Error codes meaning "slow down", across Route 53 (XML), DynamoDB and the JSON services.
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "PriorRequestNotComplete",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "SlowDown",
+];
+
+const NOT_FOUND_CODES: &[&str] = &[
+    "NoSuchHealthCheck",
+    "NoSuchHostedZone",
+    "ResourceNotFoundException",
+    "TableNotFoundException",
+    "ResourceNotFound",
+];
+
+const SERVER_CODES: &[&str] =
+    &["InternalError", "InternalFailure", "InternalServerError", "ServiceUnavailable", "ServiceUnavailableException"];
+
+/// Kind of an answer from its HTTP status and AWS error code.
+pub(crate) fn kind_for(status: Option<u16>, code: Option<&str>) -> ErrorKind {
+    if let Some(code) = code {
+        if THROTTLING_CODES.contains(&code) {
+            return ErrorKind::Throttled;
+        }
+        if NOT_FOUND_CODES.contains(&code) {
+            return ErrorKind::NotFound;
+        }
+        if SERVER_CODES.contains(&code) {
+            return ErrorKind::Transient;
+        }
+    }
+    match (status, code) {
+        (Some(429), _) => ErrorKind::Throttled,
+        (Some(s), _) if s >= 500 && s != 501 => ErrorKind::Transient,
+        // An endpoint without the operation answers 404/405/501 with no AWS error in the body:
+        // the SDK would otherwise report an opaque XML/JSON decode failure.
+        (Some(404 | 405 | 501), None) => ErrorKind::Unsupported,
+        (Some(s), Some(_)) if (400..500).contains(&s) => ErrorKind::Rejected,
+        (_, Some(_)) => ErrorKind::Rejected,
+        _ => ErrorKind::Other,
+    }
+}
+
+/// "outer: inner: innermost", skipping repeats (hyper and the SDK often nest the same text).
+fn chain(err: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
+
+/// The most specific cause: an I/O error in plain words, else the innermost message.
+pub(crate) fn root_cause(err: &(dyn StdError + 'static)) -> String {
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
+    let mut last = err.to_string();
+    while let Some(e) = cur {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return io_words(io);
+        }
+        last = e.to_string();
+        cur = e.source();
+    }
+    last
+}
+
+fn io_words(io: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match io.kind() {
+        K::ConnectionRefused => "connection refused".into(),
+        K::ConnectionReset => "connection reset".into(),
+        K::ConnectionAborted => "connection aborted".into(),
+        K::TimedOut => "timed out".into(),
+        K::NotFound => format!("name not found: {io}"),
+        _ => io.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttling_codes_and_429_are_throttled() {
+        for code in
+            ["Throttling", "PriorRequestNotComplete", "ThrottlingException", "ProvisionedThroughputExceededException"]
+        {
+            assert_eq!(kind_for(Some(400), Some(code)), ErrorKind::Throttled, "{code}");
+        }
+        assert_eq!(kind_for(Some(503), Some("Throttling")), ErrorKind::Throttled);
+        assert_eq!(kind_for(Some(429), None), ErrorKind::Throttled);
+        assert_eq!(kind_for(Some(429), Some("SomethingElse")), ErrorKind::Throttled);
+    }
+
+    #[test]
+    fn server_errors_are_transient_but_not_501() {
+        assert_eq!(kind_for(Some(500), None), ErrorKind::Transient);
+        assert_eq!(kind_for(Some(503), Some("ServiceUnavailable")), ErrorKind::Transient);
+        assert_eq!(kind_for(Some(400), Some("InternalServerError")), ErrorKind::Transient);
+        assert_eq!(kind_for(Some(501), None), ErrorKind::Unsupported);
+    }
+
+    #[test]
+    fn not_found_needs_a_code_and_bare_404_means_unsupported() {
+        assert_eq!(kind_for(Some(404), Some("NoSuchHealthCheck")), ErrorKind::NotFound);
+        assert_eq!(kind_for(Some(400), Some("ResourceNotFoundException")), ErrorKind::NotFound);
+        assert_eq!(kind_for(Some(400), Some("TableNotFoundException")), ErrorKind::NotFound);
+        assert_eq!(kind_for(Some(404), None), ErrorKind::Unsupported);
+        assert_eq!(kind_for(Some(403), Some("AccessDenied")), ErrorKind::Rejected);
+        assert_eq!(kind_for(None, None), ErrorKind::Other);
+    }
+
+    #[test]
+    fn io_root_cause_reads_as_words() {
+        let io = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        #[derive(Debug, thiserror::Error)]
+        #[error("tcp connect error")]
+        struct Outer(#[source] std::io::Error);
+        assert_eq!(root_cause(&Outer(io)), "connection refused");
+    }
+
+    #[test]
+    fn message_names_service_operation_region_and_attempts() {
+        let e = CallSite {
+            service: Service::DynamoDb,
+            operation: "DescribeTable",
+            region: Some("us-west-2"),
+            endpoint: None,
+        }
+        .error(ErrorKind::Throttled, "ThrottlingException: slow down")
+        .with_attempts(6);
+        assert_eq!(
+            e.to_string(),
+            "DynamoDB DescribeTable in us-west-2 failed: ThrottlingException: slow down (after 6 attempts)"
+        );
+        let e = CallSite {
+            service: Service::Route53,
+            operation: "GetHealthCheck",
+            region: None,
+            endpoint: Some("http://127.0.0.1:4566"),
+        }
+        .error(ErrorKind::Unreachable, "endpoint http://127.0.0.1:4566 unreachable (connection refused)");
+        assert_eq!(
+            e.to_string(),
+            "Route 53 GetHealthCheck failed: endpoint http://127.0.0.1:4566 unreachable (connection refused)"
+        );
+    }
+}

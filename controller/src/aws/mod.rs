@@ -1,0 +1,39 @@
+//! Thin adapters over the official AWS SDK: Route 53, DynamoDB (one client per region),
+//! CloudWatch and EventBridge Scheduler, all behind one shared request budget (design §6).
+//!
+//! The adapters only translate: SDK responses become the plain data of
+//! [`crate::verify::AwsSnapshot`]; judging that data is `verify`'s job.
+
+mod budget;
+#[cfg(test)]
+mod budget_tests;
+mod cache;
+mod client;
+mod cloudwatch;
+mod dynamodb;
+mod error;
+mod route53;
+mod scheduler;
+mod snapshot;
+
+pub use budget::{Budget, BudgetConfig, CallStat, Outcome, RetryPolicy, Service};
+pub use cache::SingleFlight;
+pub use client::{Aws, AwsOptions};
+pub use cloudwatch::LatencyDatapoint;
+pub use dynamodb::{PROBE_KEY_PREFIX, ProbeItem};
+pub use error::{AwsError, ErrorKind};
+pub use route53::{TagResource, normalize_name};
+pub use scheduler::{FailsafeSchedule, ScheduleObserved, UPDATE_HEALTH_CHECK_TARGET};
+
+/// Records of one hosted zone, listed once per freshness window and shared by every object in it.
+pub type ZoneRecords = SingleFlight<String, std::sync::Arc<Vec<crate::verify::RecordObserved>>>;
+
+/// Installs aws-lc-rs as the process-wide rustls provider.
+///
+/// kube and the AWS SDK link different rustls providers; with more than one linked, rustls
+/// refuses to pick and panics at the first TLS handshake. The binary calls this first thing.
+/// Calling it again (tests do) is harmless.
+pub fn install_crypto_provider() {
+    // Err only means a provider is installed already, which is the state we want.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}

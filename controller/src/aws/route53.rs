@@ -1,0 +1,343 @@
+//! Route 53: health checks, hosted zones, record sets, TestDNSAnswer, tags.
+
+use aws_sdk_route53::types::{
+    DelegationSet, HealthCheck, HealthCheckObservation, HostedZone, ResourceRecordSet, ResourceRecordSetFailover,
+    RrType, TagResourceType,
+};
+
+use super::{
+    AwsError, ErrorKind,
+    budget::Service,
+    client::{Aws, found, to_chrono},
+};
+use crate::verify::{CheckerObservation, FailoverRole, HealthCheckObserved, RecordObserved, ZoneObserved};
+
+/// Resources whose tags can be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TagResource {
+    HealthCheck(String),
+    HostedZone(String),
+}
+
+/// A malformed endpoint could otherwise page forever.
+const MAX_RECORD_PAGES: usize = 1000;
+
+impl Aws {
+    /// `GetHealthCheck`; `None` when the health check does not exist.
+    pub async fn get_health_check(&self, id: &str) -> Result<Option<HealthCheckObserved>, AwsError> {
+        let client = &self.inner.route53;
+        let out = found(
+            self.call(Service::Route53, "GetHealthCheck", None, || {
+                client.get_health_check().health_check_id(id).send()
+            })
+            .await,
+        )?;
+        Ok(out.and_then(|o| o.health_check().map(health_check_observed)))
+    }
+
+    /// `GetHealthCheckStatus`: one observation per checker region.
+    pub async fn get_health_check_status(&self, id: &str) -> Result<Vec<CheckerObservation>, AwsError> {
+        let client = &self.inner.route53;
+        let out = self
+            .call(Service::Route53, "GetHealthCheckStatus", None, || {
+                client.get_health_check_status().health_check_id(id).send()
+            })
+            .await?;
+        Ok(out.health_check_observations().iter().map(checker_observation).collect())
+    }
+
+    /// `GetHostedZone`; `None` when the zone does not exist.
+    pub async fn get_hosted_zone(&self, zone_id: &str) -> Result<Option<ZoneObserved>, AwsError> {
+        let client = &self.inner.route53;
+        let out = found(
+            self.call(Service::Route53, "GetHostedZone", None, || client.get_hosted_zone().id(zone_id).send()).await,
+        )?;
+        Ok(out.and_then(|o| o.hosted_zone().map(|z| zone_observed(z, o.delegation_set()))))
+    }
+
+    /// Every record set of the zone (all pages; each page is one budgeted call).
+    pub async fn list_records(&self, zone_id: &str) -> Result<Vec<RecordObserved>, AwsError> {
+        let client = &self.inner.route53;
+        let mut records = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut start: Option<(String, RrType, Option<String>)> = None;
+        for _ in 0..MAX_RECORD_PAGES {
+            let page = self
+                .call(Service::Route53, "ListResourceRecordSets", None, || {
+                    let mut req = client.list_resource_record_sets().hosted_zone_id(zone_id);
+                    if let Some((name, kind, ident)) = &start {
+                        req = req
+                            .start_record_name(name.clone())
+                            .start_record_type(kind.clone())
+                            .set_start_record_identifier(ident.clone());
+                    }
+                    req.send()
+                })
+                .await?;
+            for record in page.resource_record_sets().iter().map(record_observed) {
+                // (name, type, set identifier) is unique in a zone; an endpoint that cannot resume at
+                // an identifier repeats the records before it on the next page.
+                if seen.insert((record.name.clone(), record.kind.clone(), record.set_identifier.clone())) {
+                    records.push(record);
+                }
+            }
+            if !page.is_truncated() {
+                return Ok(records);
+            }
+            let next = match (page.next_record_name(), page.next_record_type()) {
+                (Some(name), Some(kind)) => {
+                    (name.to_string(), kind.clone(), page.next_record_identifier().map(str::to_string))
+                }
+                _ => break,
+            };
+            if start.as_ref() == Some(&next) {
+                break;
+            }
+            start = Some(next);
+        }
+        Err(self
+            .site(Service::Route53, "ListResourceRecordSets", None)
+            .error(ErrorKind::Other, format!("zone {zone_id}: the endpoint's pagination did not advance")))
+    }
+
+    /// `TestDNSAnswer`: what Route 53's own name servers answer (values without trailing dot).
+    pub async fn test_dns_answer(&self, zone_id: &str, name: &str, record_type: &str) -> Result<Vec<String>, AwsError> {
+        let client = &self.inner.route53;
+        let out = self
+            .call(Service::Route53, "TestDNSAnswer", None, || {
+                client
+                    .test_dns_answer()
+                    .hosted_zone_id(zone_id)
+                    .record_name(name)
+                    .record_type(RrType::from(record_type))
+                    .send()
+            })
+            .await?;
+        Ok(out.record_data().iter().map(|v| normalize_value(record_type, v)).collect())
+    }
+
+    /// Sets only `Inverted` and `Disabled` (drills); every other setting stays as it is.
+    pub async fn update_health_check_inverted(&self, id: &str, inverted: bool, disabled: bool) -> Result<(), AwsError> {
+        let client = &self.inner.route53;
+        self.call(Service::Route53, "UpdateHealthCheck", None, || {
+            client.update_health_check().health_check_id(id).inverted(inverted).disabled(disabled).send()
+        })
+        .await?;
+        self.inner.health_checks.invalidate(&id.to_string());
+        self.inner.health_status.invalidate(&id.to_string());
+        Ok(())
+    }
+
+    /// Tags of a health check or hosted zone, as (key, value) pairs.
+    pub async fn list_tags(&self, resource: &TagResource) -> Result<Vec<(String, String)>, AwsError> {
+        let (kind, id) = match resource {
+            TagResource::HealthCheck(id) => (TagResourceType::Healthcheck, id.as_str()),
+            TagResource::HostedZone(id) => (TagResourceType::Hostedzone, zone_id_bare(id)),
+        };
+        let client = &self.inner.route53;
+        let out = self
+            .call(Service::Route53, "ListTagsForResource", None, || {
+                client.list_tags_for_resource().resource_type(kind.clone()).resource_id(id).send()
+            })
+            .await?;
+        Ok(out
+            .resource_tag_set()
+            .map(|set| {
+                set.tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+}
+
+/// `/hostedzone/Z123` → `Z123`.
+pub(super) fn zone_id_bare(id: &str) -> &str {
+    id.trim_start_matches("/hostedzone/")
+}
+
+/// DNS names as the snapshot holds them: lower case, no trailing dot.
+pub fn normalize_name(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Record values: names (CNAME, alias, NS, ...) normalized; addresses and text untouched.
+fn normalize_value(kind: &str, value: &str) -> String {
+    match kind {
+        "A" | "AAAA" | "TXT" | "SPF" | "CAA" => value.to_string(),
+        _ => normalize_name(value),
+    }
+}
+
+pub(super) fn health_check_observed(hc: &HealthCheck) -> HealthCheckObserved {
+    let c = hc.health_check_config();
+    HealthCheckObserved {
+        id: hc.id().to_string(),
+        kind: c.map(|c| c.r#type().as_str().to_string()).unwrap_or_default(),
+        fqdn: c.and_then(|c| c.fully_qualified_domain_name()).map(normalize_name),
+        ip_address: c.and_then(|c| c.ip_address()).map(str::to_string),
+        port: c.and_then(|c| c.port()).and_then(|p| u32::try_from(p).ok()),
+        resource_path: c.and_then(|c| c.resource_path()).map(str::to_string),
+        request_interval: c.and_then(|c| c.request_interval()).and_then(|p| u32::try_from(p).ok()),
+        failure_threshold: c.and_then(|c| c.failure_threshold()).and_then(|p| u32::try_from(p).ok()),
+        inverted: c.and_then(|c| c.inverted()).unwrap_or(false),
+        disabled: c.and_then(|c| c.disabled()).unwrap_or(false),
+        regions: c.map(|c| c.regions().iter().map(|r| r.as_str().to_string()).collect()).unwrap_or_default(),
+    }
+}
+
+fn checker_observation(o: &HealthCheckObservation) -> CheckerObservation {
+    let report = o.status_report();
+    CheckerObservation {
+        region: o.region().map(|r| r.as_str().to_string()).unwrap_or_default(),
+        status: report.and_then(|r| r.status()).unwrap_or_default().to_string(),
+        checked_at: report.and_then(|r| r.checked_time()).and_then(to_chrono),
+    }
+}
+
+fn zone_observed(zone: &HostedZone, delegation: Option<&DelegationSet>) -> ZoneObserved {
+    ZoneObserved {
+        id: zone_id_bare(zone.id()).to_string(),
+        name: normalize_name(zone.name()),
+        name_servers: delegation
+            .map(|d| d.name_servers().iter().map(|n| normalize_name(n)).collect())
+            .unwrap_or_default(),
+    }
+}
+
+pub(super) fn record_observed(r: &ResourceRecordSet) -> RecordObserved {
+    let kind = r.r#type().as_str().to_string();
+    let alias = r.alias_target();
+    let values = match alias {
+        Some(a) => vec![normalize_name(a.dns_name())],
+        None => r.resource_records().iter().map(|v| normalize_value(&kind, v.value())).collect(),
+    };
+    RecordObserved {
+        name: normalize_name(r.name()),
+        set_identifier: r.set_identifier().map(str::to_string),
+        failover: r.failover().and_then(|f| match f {
+            ResourceRecordSetFailover::Primary => Some(FailoverRole::Primary),
+            ResourceRecordSetFailover::Secondary => Some(FailoverRole::Secondary),
+            _ => None,
+        }),
+        health_check_id: r.health_check_id().map(str::to_string),
+        ttl: r.ttl().and_then(|t| u32::try_from(t).ok()),
+        values,
+        alias: alias.is_some(),
+        kind,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_route53::types::{
+        AliasTarget, HealthCheckConfig, HealthCheckRegion, HealthCheckType, ResourceRecord, StatusReport,
+    };
+
+    #[test]
+    fn failover_cname_record_is_normalized() {
+        let r = ResourceRecordSet::builder()
+            .name("API.Example.com.")
+            .r#type(RrType::Cname)
+            .set_identifier("primary")
+            .failover(ResourceRecordSetFailover::Primary)
+            .health_check_id("hc-1")
+            .ttl(60)
+            .resource_records(ResourceRecord::builder().value("Primary.Example.com.").build().expect("value set"))
+            .build()
+            .expect("required fields set");
+        let o = record_observed(&r);
+        assert_eq!(o.name, "api.example.com");
+        assert_eq!(o.kind, "CNAME");
+        assert_eq!(o.values, vec!["primary.example.com"]);
+        assert_eq!(o.failover, Some(FailoverRole::Primary));
+        assert_eq!(o.health_check_id.as_deref(), Some("hc-1"));
+        assert_eq!(o.ttl, Some(60));
+        assert!(!o.alias);
+    }
+
+    #[test]
+    fn alias_record_has_no_ttl_and_its_dns_name_as_value() {
+        let r = ResourceRecordSet::builder()
+            .name("api.example.com.")
+            .r#type(RrType::A)
+            .set_identifier("secondary")
+            .failover(ResourceRecordSetFailover::Secondary)
+            .alias_target(
+                AliasTarget::builder()
+                    .hosted_zone_id("Z2")
+                    .dns_name("dualstack.LB-1.us-west-2.elb.amazonaws.com.")
+                    .evaluate_target_health(true)
+                    .build()
+                    .expect("required fields set"),
+            )
+            .build()
+            .expect("required fields set");
+        let o = record_observed(&r);
+        assert_eq!((o.alias, o.ttl, o.failover), (true, None, Some(FailoverRole::Secondary)));
+        assert_eq!(o.values, vec!["dualstack.lb-1.us-west-2.elb.amazonaws.com"]);
+    }
+
+    #[test]
+    fn health_check_config_is_copied_field_by_field() {
+        let hc = HealthCheck::builder()
+            .id("hc-1")
+            .caller_reference("ref")
+            .health_check_version(3)
+            .health_check_config(
+                HealthCheckConfig::builder()
+                    .r#type(HealthCheckType::Https)
+                    .fully_qualified_domain_name("Primary.Example.com.")
+                    .port(443)
+                    .resource_path("/health")
+                    .request_interval(10)
+                    .failure_threshold(3)
+                    .inverted(true)
+                    .regions(HealthCheckRegion::UsEast1)
+                    .regions(HealthCheckRegion::EuWest1)
+                    .build()
+                    .expect("type set"),
+            )
+            .build()
+            .expect("required fields set");
+        let o = health_check_observed(&hc);
+        assert_eq!(o.kind, "HTTPS");
+        assert_eq!(o.fqdn.as_deref(), Some("primary.example.com"));
+        assert_eq!((o.port, o.request_interval, o.failure_threshold), (Some(443), Some(10), Some(3)));
+        assert_eq!((o.inverted, o.disabled), (true, false));
+        assert_eq!(o.regions, vec!["us-east-1", "eu-west-1"]);
+    }
+
+    #[test]
+    fn checker_observation_keeps_status_text_and_time() {
+        let o = HealthCheckObservation::builder()
+            .region(HealthCheckRegion::UsWest2)
+            .status_report(
+                StatusReport::builder()
+                    .status("Failure: Connection refused")
+                    .checked_time(aws_sdk_route53::primitives::DateTime::from_secs(1_700_000_000))
+                    .build(),
+            )
+            .build();
+        let c = checker_observation(&o);
+        assert_eq!(c.region, "us-west-2");
+        assert!(!c.healthy());
+        assert_eq!(c.checked_at.map(|t| t.timestamp()), Some(1_700_000_000));
+    }
+
+    #[test]
+    fn zone_ids_and_names_are_bare() {
+        let z = HostedZone::builder()
+            .id("/hostedzone/Z123")
+            .name("Example.com.")
+            .caller_reference("r")
+            .build()
+            .expect("required fields set");
+        let d = DelegationSet::builder().name_servers("ns-1.awsdns-01.org.").build().expect("servers set");
+        let o = zone_observed(&z, Some(&d));
+        assert_eq!((o.id.as_str(), o.name.as_str()), ("Z123", "example.com"));
+        assert_eq!(o.name_servers, vec!["ns-1.awsdns-01.org"]);
+    }
+}

@@ -1,0 +1,176 @@
+//! EventBridge Scheduler: the drill's failsafe. Before inverting the health check, a drill
+//! schedules a one-time call that restores it, so even a controller that dies mid-drill cannot
+//! leave the primary looking down past the drill's timeout.
+
+use aws_sdk_scheduler::types::{ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
+use chrono::{DateTime, Utc};
+
+use super::{
+    AwsError, ErrorKind,
+    budget::Service,
+    client::{Aws, found, to_chrono},
+};
+
+/// Scheduler's universal target that calls Route 53 `UpdateHealthCheck` with the schedule's input.
+pub const UPDATE_HEALTH_CHECK_TARGET: &str = "arn:aws:scheduler:::aws-sdk:route53:updateHealthCheck";
+
+/// A one-time schedule that sets a health check's `Inverted` and `Disabled`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailsafeSchedule {
+    pub name: String,
+    pub group: String,
+    /// When it fires (whole seconds, UTC).
+    pub at: DateTime<Utc>,
+    /// Role Scheduler assumes; it needs `route53:UpdateHealthCheck` on the health check.
+    pub role_arn: String,
+    pub health_check_id: String,
+    pub inverted: bool,
+    pub disabled: bool,
+}
+
+impl FailsafeSchedule {
+    /// `at(yyyy-mm-ddThh:mm:ss)`, read in the `UTC` time zone.
+    pub fn expression(&self) -> String {
+        format!("at({})", self.at.format("%Y-%m-%dT%H:%M:%S"))
+    }
+
+    /// The `UpdateHealthCheck` request body: only the fields a drill changes.
+    pub fn input(&self) -> String {
+        serde_json::json!({
+            "HealthCheckId": self.health_check_id,
+            "Inverted": self.inverted,
+            "Disabled": self.disabled,
+        })
+        .to_string()
+    }
+
+    /// Same schedule → same token, so a retried create is not a second schedule.
+    fn client_token(&self) -> String {
+        let raw = format!("{}-{}", self.at.timestamp(), self.name);
+        raw.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').take(64).collect()
+    }
+}
+
+/// A schedule as `GetSchedule` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduleObserved {
+    pub name: String,
+    pub group: String,
+    pub expression: String,
+    /// `ENABLED` or `DISABLED`.
+    pub state: String,
+    pub target_arn: String,
+    pub input: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+impl Aws {
+    /// Creates the failsafe schedule in `region`; returns its ARN.
+    pub async fn create_failsafe_schedule(
+        &self,
+        region: &str,
+        schedule: &FailsafeSchedule,
+    ) -> Result<String, AwsError> {
+        let site = self.site(Service::Scheduler, "CreateSchedule", Some(region));
+        let invalid = |e: aws_sdk_scheduler::error::BuildError| site.error(ErrorKind::Invalid, e.to_string());
+        let target = Target::builder()
+            .arn(UPDATE_HEALTH_CHECK_TARGET)
+            .role_arn(&schedule.role_arn)
+            .input(schedule.input())
+            .build()
+            .map_err(invalid)?;
+        let window = FlexibleTimeWindow::builder().mode(FlexibleTimeWindowMode::Off).build().map_err(invalid)?;
+        let client = self.scheduler(region);
+        let out = self
+            .call(Service::Scheduler, "CreateSchedule", Some(region), || {
+                client
+                    .create_schedule()
+                    .name(&schedule.name)
+                    .group_name(&schedule.group)
+                    .schedule_expression(schedule.expression())
+                    .schedule_expression_timezone("UTC")
+                    .flexible_time_window(window.clone())
+                    .target(target.clone())
+                    .action_after_completion(ActionAfterCompletion::Delete)
+                    .client_token(schedule.client_token())
+                    .send()
+            })
+            .await?;
+        Ok(out.schedule_arn().to_string())
+    }
+
+    /// Deletes a schedule; one that is already gone (fired, or deleted before) is fine.
+    pub async fn delete_schedule(&self, region: &str, name: &str, group: &str) -> Result<(), AwsError> {
+        let client = self.scheduler(region);
+        found(
+            self.call(Service::Scheduler, "DeleteSchedule", Some(region), || {
+                client.delete_schedule().name(name).group_name(group).send()
+            })
+            .await,
+        )?;
+        Ok(())
+    }
+
+    /// `GetSchedule`; `None` when it does not exist.
+    pub async fn get_schedule(
+        &self,
+        region: &str,
+        name: &str,
+        group: &str,
+    ) -> Result<Option<ScheduleObserved>, AwsError> {
+        let client = self.scheduler(region);
+        let out = found(
+            self.call(Service::Scheduler, "GetSchedule", Some(region), || {
+                client.get_schedule().name(name).group_name(group).send()
+            })
+            .await,
+        )?;
+        Ok(out.map(|o| ScheduleObserved {
+            name: o.name().unwrap_or(name).to_string(),
+            group: o.group_name().unwrap_or(group).to_string(),
+            expression: o.schedule_expression().unwrap_or_default().to_string(),
+            state: o.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            target_arn: o.target().map(|t| t.arn().to_string()).unwrap_or_default(),
+            input: o.target().and_then(|t| t.input()).map(str::to_string),
+            created_at: o.creation_date().and_then(to_chrono),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn schedule() -> FailsafeSchedule {
+        FailsafeSchedule {
+            name: "rf-default-api-weekly".into(),
+            group: "default".into(),
+            at: Utc.with_ymd_and_hms(2025, 3, 4, 3, 10, 0).single().expect("valid time"),
+            role_arn: "arn:aws:iam::123456789012:role/failsafe".into(),
+            health_check_id: "hc-1".into(),
+            inverted: false,
+            disabled: false,
+        }
+    }
+
+    #[test]
+    fn expression_is_a_one_time_utc_timestamp() {
+        assert_eq!(schedule().expression(), "at(2025-03-04T03:10:00)");
+    }
+
+    #[test]
+    fn input_sets_only_id_inverted_and_disabled() {
+        let v: serde_json::Value = serde_json::from_str(&schedule().input()).expect("valid JSON");
+        assert_eq!(v, serde_json::json!({"HealthCheckId": "hc-1", "Inverted": false, "Disabled": false}));
+    }
+
+    #[test]
+    fn client_token_is_stable_and_within_limits() {
+        let mut s = schedule();
+        s.name = "x".repeat(100) + "#!";
+        let token = s.client_token();
+        assert_eq!(token, s.client_token());
+        assert!(token.len() <= 64 && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    }
+}

@@ -1,0 +1,97 @@
+//! Turning `spec.dns.nameservers` entries (or a zone's delegation set) into socket addresses.
+
+use std::net::{IpAddr, SocketAddr};
+
+use super::DnsError;
+
+const DNS_PORT: u16 = 53;
+
+/// `host`, `host:port`, `1.2.3.4:53`, `::1` or `[::1]:53` → (host, port); the port defaults to 53.
+pub fn parse_server(entry: &str) -> Result<(String, u16), DnsError> {
+    let invalid = || DnsError::InvalidServer { entry: entry.to_string() };
+    let entry_t = entry.trim().trim_end_matches('.');
+    if entry_t.is_empty() {
+        return Err(invalid());
+    }
+    if let Ok(ip) = entry_t.parse::<IpAddr>() {
+        return Ok((ip.to_string(), DNS_PORT));
+    }
+    if let Some(rest) = entry_t.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or_else(invalid)?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => p.parse().map_err(|_| invalid())?,
+            None if after.is_empty() => DNS_PORT,
+            None => return Err(invalid()),
+        };
+        host.parse::<IpAddr>().map_err(|_| invalid())?;
+        return Ok((host.to_string(), port));
+    }
+    let (host, port) = match entry_t.rsplit_once(':') {
+        Some((host, port)) => (host.trim_end_matches('.'), port.parse::<u16>().map_err(|_| invalid())?),
+        None => (entry_t, DNS_PORT),
+    };
+    let host_ok = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    if !host_ok || port == 0 {
+        return Err(invalid());
+    }
+    Ok((host.to_string(), port))
+}
+
+/// Resolves every entry (names through the system resolver), keeping the given order so the
+/// prober asks servers in it. Entries that do not resolve are skipped unless none does.
+pub async fn resolve_servers(entries: &[String]) -> Result<Vec<SocketAddr>, DnsError> {
+    if entries.is_empty() {
+        return Err(DnsError::NoServers);
+    }
+    let mut out: Vec<SocketAddr> = Vec::new();
+    let mut failures = Vec::new();
+    for entry in entries {
+        let (host, port) = parse_server(entry)?;
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            out.push(SocketAddr::new(ip, port));
+            continue;
+        }
+        match tokio::net::lookup_host((host.as_str(), port)).await {
+            Ok(addrs) => {
+                let before = out.len();
+                out.extend(addrs.filter(|a| !out.contains(a)).collect::<Vec<_>>());
+                if out.len() == before {
+                    failures.push(format!("{host}: no addresses"));
+                }
+            }
+            Err(e) => failures.push(format!("{host}: {e}")),
+        }
+    }
+    if out.is_empty() { Err(DnsError::Resolve(failures)) } else { Ok(out) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_parse_with_default_port() {
+        assert_eq!(parse_server("ns-1.awsdns-01.org").ok(), Some(("ns-1.awsdns-01.org".into(), 53)));
+        assert_eq!(parse_server("ns-1.awsdns-01.org.").ok(), Some(("ns-1.awsdns-01.org".into(), 53)));
+        assert_eq!(parse_server("127.0.0.1:5353").ok(), Some(("127.0.0.1".into(), 5353)));
+        assert_eq!(parse_server("10.0.0.2").ok(), Some(("10.0.0.2".into(), 53)));
+        assert_eq!(parse_server("::1").ok(), Some(("::1".into(), 53)));
+        assert_eq!(parse_server("[::1]:5300").ok(), Some(("::1".into(), 5300)));
+        assert_eq!(parse_server("localhost:53").ok(), Some(("localhost".into(), 53)));
+    }
+
+    #[test]
+    fn malformed_entries_are_rejected() {
+        for bad in ["", "host:port", "host:70000", "host:0", "[::1", "[nothost]:53", "a b", "http://x"] {
+            assert!(parse_server(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[tokio::test]
+    async fn literal_addresses_resolve_without_lookup_and_keep_order() {
+        let entries = vec!["127.0.0.2:5300".to_string(), "127.0.0.1".to_string()];
+        let addrs = resolve_servers(&entries).await.expect("literals");
+        assert_eq!(addrs, vec!["127.0.0.2:5300".parse().expect("addr"), "127.0.0.1:53".parse().expect("addr")]);
+        assert_eq!(resolve_servers(&[]).await, Err(DnsError::NoServers));
+    }
+}

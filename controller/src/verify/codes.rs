@@ -1,0 +1,148 @@
+//! The stable finding codes: automation (alerts, dashboards, tests) matches on these strings, so a
+//! code is never renamed once released; new checks get new codes.
+
+/// One kind of difference between the live AWS resources and the spec (design §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    // Route 53 health check
+    HealthCheckMissing,
+    HealthCheckTypeMismatch,
+    HealthCheckPortMismatch,
+    HealthCheckPathMismatch,
+    HealthCheckIntervalMismatch,
+    HealthCheckThresholdMismatch,
+    HealthCheckTargetMismatch,
+    HealthCheckDisabled,
+    HealthCheckInverted,
+    HealthCheckTooFewRegions,
+    HealthCheckTargetsRecordName,
+    // Route 53 zone and records
+    HostedZoneMissing,
+    PrimaryRecordMissing,
+    SecondaryRecordMissing,
+    DuplicateFailoverRecord,
+    RecordSetIdentifierMismatch,
+    PrimaryRecordHealthCheckMismatch,
+    PrimaryRecordTargetMismatch,
+    SecondaryRecordTargetMismatch,
+    RecordTtlTooHigh,
+    NonFailoverRecord,
+    // DynamoDB global table
+    TableMissing,
+    TableNotActive,
+    NotGlobalTable,
+    GlobalTableVersionMismatch,
+    ReplicaMissing,
+    ReplicaNotActive,
+    StreamDisabled,
+    StreamViewTypeMismatch,
+    PitrDisabled,
+    BillingModeMismatch,
+    EncryptionMismatch,
+}
+
+impl Code {
+    /// Every code, in declaration order.
+    pub const ALL: [Code; 32] = [
+        Code::HealthCheckMissing,
+        Code::HealthCheckTypeMismatch,
+        Code::HealthCheckPortMismatch,
+        Code::HealthCheckPathMismatch,
+        Code::HealthCheckIntervalMismatch,
+        Code::HealthCheckThresholdMismatch,
+        Code::HealthCheckTargetMismatch,
+        Code::HealthCheckDisabled,
+        Code::HealthCheckInverted,
+        Code::HealthCheckTooFewRegions,
+        Code::HealthCheckTargetsRecordName,
+        Code::HostedZoneMissing,
+        Code::PrimaryRecordMissing,
+        Code::SecondaryRecordMissing,
+        Code::DuplicateFailoverRecord,
+        Code::RecordSetIdentifierMismatch,
+        Code::PrimaryRecordHealthCheckMismatch,
+        Code::PrimaryRecordTargetMismatch,
+        Code::SecondaryRecordTargetMismatch,
+        Code::RecordTtlTooHigh,
+        Code::NonFailoverRecord,
+        Code::TableMissing,
+        Code::TableNotActive,
+        Code::NotGlobalTable,
+        Code::GlobalTableVersionMismatch,
+        Code::ReplicaMissing,
+        Code::ReplicaNotActive,
+        Code::StreamDisabled,
+        Code::StreamViewTypeMismatch,
+        Code::PitrDisabled,
+        Code::BillingModeMismatch,
+        Code::EncryptionMismatch,
+    ];
+
+    /// The string written to `status.drift[].code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::HealthCheckMissing => "HealthCheckMissing",
+            Code::HealthCheckTypeMismatch => "HealthCheckTypeMismatch",
+            Code::HealthCheckPortMismatch => "HealthCheckPortMismatch",
+            Code::HealthCheckPathMismatch => "HealthCheckPathMismatch",
+            Code::HealthCheckIntervalMismatch => "HealthCheckIntervalMismatch",
+            Code::HealthCheckThresholdMismatch => "HealthCheckThresholdMismatch",
+            Code::HealthCheckTargetMismatch => "HealthCheckTargetMismatch",
+            Code::HealthCheckDisabled => "HealthCheckDisabled",
+            Code::HealthCheckInverted => "HealthCheckInverted",
+            Code::HealthCheckTooFewRegions => "HealthCheckTooFewRegions",
+            Code::HealthCheckTargetsRecordName => "HealthCheckTargetsRecordName",
+            Code::HostedZoneMissing => "HostedZoneMissing",
+            Code::PrimaryRecordMissing => "PrimaryRecordMissing",
+            Code::SecondaryRecordMissing => "SecondaryRecordMissing",
+            Code::DuplicateFailoverRecord => "DuplicateFailoverRecord",
+            Code::RecordSetIdentifierMismatch => "RecordSetIdentifierMismatch",
+            Code::PrimaryRecordHealthCheckMismatch => "PrimaryRecordHealthCheckMismatch",
+            Code::PrimaryRecordTargetMismatch => "PrimaryRecordTargetMismatch",
+            Code::SecondaryRecordTargetMismatch => "SecondaryRecordTargetMismatch",
+            Code::RecordTtlTooHigh => "RecordTtlTooHigh",
+            Code::NonFailoverRecord => "NonFailoverRecord",
+            Code::TableMissing => "TableMissing",
+            Code::TableNotActive => "TableNotActive",
+            Code::NotGlobalTable => "NotGlobalTable",
+            Code::GlobalTableVersionMismatch => "GlobalTableVersionMismatch",
+            Code::ReplicaMissing => "ReplicaMissing",
+            Code::ReplicaNotActive => "ReplicaNotActive",
+            Code::StreamDisabled => "StreamDisabled",
+            Code::StreamViewTypeMismatch => "StreamViewTypeMismatch",
+            Code::PitrDisabled => "PitrDisabled",
+            Code::BillingModeMismatch => "BillingModeMismatch",
+            Code::EncryptionMismatch => "EncryptionMismatch",
+        }
+    }
+
+    /// The code for a string read back from a status, if it is one of ours.
+    pub fn parse(s: &str) -> Option<Code> {
+        Code::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_camel_case_and_round_trip() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in Code::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "duplicate code {s}");
+            assert!(s.chars().next().is_some_and(|c| c.is_ascii_uppercase()), "{s} is not CamelCase");
+            assert!(s.chars().all(|c| c.is_ascii_alphanumeric()), "{s} is not CamelCase");
+            assert_eq!(format!("{code:?}"), s, "as_str must match the variant name");
+            assert_eq!(Code::parse(s), Some(code));
+        }
+        assert_eq!(Code::parse("NoSuchCode"), None);
+    }
+}

@@ -1,0 +1,139 @@
+//! Comparing endpoints as Route 53 and DNS report them with the endpoints in the spec.
+//!
+//! A host name may come back in another case or with the root's trailing dot, and an IPv6
+//! address in another (equally valid) spelling, so comparisons go through [`normalize_endpoint`].
+
+use std::net::IpAddr;
+
+use crate::api::RegionalFailoverSpec;
+
+/// Canonical form of a host name or IP address: trimmed, lower case, no trailing dot, IPv6
+/// compressed (`2001:DB8:0::1` → `2001:db8::1`, brackets removed).
+pub fn normalize_endpoint(raw: &str) -> String {
+    let trimmed = raw.trim().trim_end_matches('.');
+    let unbracketed = trimmed.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(trimmed);
+    match unbracketed.parse::<IpAddr>() {
+        Ok(ip) => ip.to_string(),
+        Err(_) => trimmed.to_ascii_lowercase(),
+    }
+}
+
+/// Whether two spellings name the same endpoint.
+pub fn same_endpoint(a: &str, b: &str) -> bool {
+    normalize_endpoint(a) == normalize_endpoint(b)
+}
+
+/// Alias targets for load balancers are reported as `dualstack.<lb name>`; the spec names the load
+/// balancer itself (the host the health check polls), so the prefix is not a difference.
+pub fn normalize_alias_target(raw: &str) -> String {
+    let n = normalize_endpoint(raw);
+    match n.strip_prefix("dualstack.") {
+        Some(rest) => rest.to_string(),
+        None => n,
+    }
+}
+
+/// The region whose endpoint a DNS answer points at.
+///
+/// `answer` holds what the authoritative servers returned: addresses for A/AAAA records, the
+/// target name for CNAME records (possibly followed by the addresses it resolved to). `None` when
+/// nothing in the answer is one of the endpoints, or when it names both (ambiguous).
+pub fn active_region(answer: &[String], spec: &RegionalFailoverSpec) -> Option<String> {
+    let primary = answer.iter().any(|a| same_endpoint(a, &spec.primary.endpoint));
+    let secondary = answer.iter().any(|a| same_endpoint(a, &spec.secondary.endpoint));
+    match (primary, secondary) {
+        (true, false) => Some(spec.primary.region.clone()),
+        (false, true) => Some(spec.secondary.region.clone()),
+        _ => None,
+    }
+}
+
+/// Seconds Route 53 needs to push a health-status change to its DNS servers once the checkers
+/// agree. AWS does not publish a bound; a few to ~30 s is what is observed, so 30 s is allowed.
+pub const PROPAGATION_ALLOWANCE_SECONDS: u32 = 30;
+
+/// Worst-case seconds from the primary going down to every resolver answering with the
+/// secondary: the checkers need `interval × threshold` to call it unhealthy, Route 53 needs
+/// [`PROPAGATION_ALLOWANCE_SECONDS`] to act on that, and resolvers may keep the old answer for
+/// the TTL (at most `maxTtlSeconds`).
+pub fn predicted_rto_seconds(spec: &RegionalFailoverSpec) -> u32 {
+    let hc = &spec.health_check;
+    hc.request_interval_seconds
+        .saturating_mul(hc.failure_threshold)
+        .saturating_add(PROPAGATION_ALLOWANCE_SECONDS)
+        .saturating_add(spec.dns.max_ttl_seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::fixtures::spec;
+
+    fn answer(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn names_compare_case_insensitively_without_trailing_dot() {
+        assert!(same_endpoint("Primary.API.example.com.", "primary.api.example.com"));
+        assert!(!same_endpoint("primary.api.example.com", "standby.api.example.com"));
+    }
+
+    #[test]
+    fn ipv6_compares_in_normalised_form() {
+        assert!(same_endpoint("2001:DB8:0:0:0:0:0:1", "2001:db8::1"));
+        assert!(same_endpoint("[2001:db8::1]", "2001:db8::1"));
+        assert!(!same_endpoint("2001:db8::1", "2001:db8::2"));
+        assert!(same_endpoint("192.0.2.10", " 192.0.2.10 "));
+        assert!(!same_endpoint("192.0.2.10", "192.0.2.1"));
+    }
+
+    #[test]
+    fn alias_targets_drop_the_dualstack_prefix() {
+        assert_eq!(
+            normalize_alias_target("DualStack.my-lb-1.us-east-1.elb.amazonaws.com."),
+            "my-lb-1.us-east-1.elb.amazonaws.com"
+        );
+        assert_eq!(normalize_alias_target("d111.cloudfront.net"), "d111.cloudfront.net");
+    }
+
+    #[test]
+    fn active_region_maps_cname_answers() {
+        let s = spec();
+        assert_eq!(active_region(&answer(&["PRIMARY.api.example.com."]), &s).as_deref(), Some("us-east-1"));
+        assert_eq!(
+            active_region(&answer(&["standby.api.example.com", "192.0.2.99"]), &s).as_deref(),
+            Some("us-west-2")
+        );
+        assert_eq!(active_region(&answer(&["elsewhere.example.com"]), &s), None);
+        assert_eq!(active_region(&[], &s), None);
+        assert_eq!(
+            active_region(&answer(&["primary.api.example.com", "standby.api.example.com"]), &s),
+            None,
+            "an answer naming both endpoints is ambiguous"
+        );
+    }
+
+    #[test]
+    fn active_region_maps_address_answers() {
+        let mut s = spec();
+        s.primary.endpoint = "192.0.2.10".into();
+        s.secondary.endpoint = "2001:db8::20".into();
+        assert_eq!(active_region(&answer(&["192.0.2.10"]), &s).as_deref(), Some("us-east-1"));
+        assert_eq!(active_region(&answer(&["2001:DB8:0::20"]), &s).as_deref(), Some("us-west-2"));
+        assert_eq!(active_region(&answer(&["192.0.2.11"]), &s), None);
+    }
+
+    #[test]
+    fn predicted_rto_adds_detection_propagation_and_ttl() {
+        let mut s = spec();
+        s.health_check.request_interval_seconds = 10;
+        s.health_check.failure_threshold = 3;
+        s.dns.max_ttl_seconds = 60;
+        assert_eq!(predicted_rto_seconds(&s), 10 * 3 + PROPAGATION_ALLOWANCE_SECONDS + 60);
+        s.health_check.request_interval_seconds = 30;
+        s.health_check.failure_threshold = 10;
+        s.dns.max_ttl_seconds = 300;
+        assert_eq!(predicted_rto_seconds(&s), 300 + PROPAGATION_ALLOWANCE_SECONDS + 300);
+    }
+}

@@ -1,0 +1,82 @@
+//! PURE: desired (spec) × observed (AwsSnapshot) → findings (design §4).
+//!
+//! Nothing here performs I/O: the AWS adapters fill an [`AwsSnapshot`], [`verify`] compares it
+//! with the spec, and the status builder turns the findings into conditions. The operator never
+//! fixes drift (Terraform owns the baseline); it reports it.
+
+mod codes;
+mod endpoint;
+mod healthcheck;
+mod records;
+mod snapshot;
+mod table;
+
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod tests_healthcheck;
+#[cfg(test)]
+mod tests_records;
+#[cfg(test)]
+mod tests_table;
+
+pub use codes::Code;
+pub use endpoint::{
+    PROPAGATION_ALLOWANCE_SECONDS, active_region, normalize_alias_target, normalize_endpoint, predicted_rto_seconds,
+    same_endpoint,
+};
+pub use healthcheck::{check_health_check, health_check_type_str, health_from_observations};
+pub use records::{check_records, record_resource, record_type_str};
+pub use snapshot::*;
+pub use table::{GLOBAL_TABLE_VERSION, MISSING, check_table, replica_states, stream_view_type_str, table_resource};
+
+use crate::api::{Finding, RegionalFailoverSpec};
+
+/// What verification needs beyond the spec and the snapshot.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VerifyContext {
+    /// This operator's drill has inverted the health check on purpose right now.
+    pub drill_in_progress: bool,
+}
+
+/// Every difference between the live AWS resources and the spec, sorted by resource, then code,
+/// then field, so that an unchanged world yields an identical (diff-free) status.
+pub fn verify(spec: &RegionalFailoverSpec, observed: &AwsSnapshot, ctx: &VerifyContext) -> Vec<Finding> {
+    let mut out = check_health_check(spec, observed.health_check.as_ref(), ctx);
+    out.extend(check_records(spec, observed.zone.as_ref(), &observed.records));
+    out.extend(check_table(spec, observed.primary_table.as_ref(), &observed.replica_tables));
+    sort_findings(&mut out);
+    out
+}
+
+/// The deterministic order of `status.drift`.
+pub fn sort_findings(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| {
+        (&a.resource, &a.code, &a.field, &a.expected, &a.actual).cmp(&(
+            &b.resource,
+            &b.code,
+            &b.field,
+            &b.expected,
+            &b.actual,
+        ))
+    });
+    findings.dedup();
+}
+
+fn finding(
+    code: Code,
+    resource: &str,
+    field: &str,
+    expected: impl Into<String>,
+    actual: impl Into<String>,
+    message: String,
+) -> Finding {
+    Finding {
+        code: code.as_str().to_string(),
+        resource: resource.to_string(),
+        field: field.to_string(),
+        expected: expected.into(),
+        actual: actual.into(),
+        message,
+    }
+}

@@ -1,0 +1,113 @@
+//! What the AWS adapters observed, as plain data: the input of the pure verification.
+//!
+//! Adapters fill these from API responses; nothing here performs I/O.
+
+use chrono::{DateTime, Utc};
+
+/// Everything verification needs for one RegionalFailover, read in one cycle.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AwsSnapshot {
+    /// `None` when `GetHealthCheck` reports NoSuchHealthCheck.
+    pub health_check: Option<HealthCheckObserved>,
+    /// Checker observations from `GetHealthCheckStatus` (empty when not read this cycle).
+    pub checker_observations: Vec<CheckerObservation>,
+    /// All record sets of the zone with the spec's record name (any type, any routing).
+    pub records: Vec<RecordObserved>,
+    /// `None` when the hosted zone does not exist.
+    pub zone: Option<ZoneObserved>,
+    /// `DescribeTable` + `DescribeContinuousBackups` in the primary region.
+    pub primary_table: Option<TableObserved>,
+    /// The same, in each region named by `spec.table.replicaRegions` (`None` = table missing there).
+    pub replica_tables: Vec<(String, Option<TableObserved>)>,
+}
+
+/// A Route 53 health check's configuration (`GetHealthCheck`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HealthCheckObserved {
+    pub id: String,
+    /// `HTTP`, `HTTPS`, `TCP`, `HTTP_STR_MATCH`, `CALCULATED`, ...
+    pub kind: String,
+    pub fqdn: Option<String>,
+    pub ip_address: Option<String>,
+    pub port: Option<u32>,
+    pub resource_path: Option<String>,
+    pub request_interval: Option<u32>,
+    pub failure_threshold: Option<u32>,
+    pub inverted: bool,
+    pub disabled: bool,
+    /// Checker regions configured; empty means Route 53's default (all regions).
+    pub regions: Vec<String>,
+}
+
+/// One checker's last observation (`GetHealthCheckStatus`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckerObservation {
+    pub region: String,
+    /// Status text, e.g. `Success: HTTP Status Code 200, OK` or `Failure: Connection refused`.
+    pub status: String,
+    pub checked_at: Option<DateTime<Utc>>,
+}
+
+impl CheckerObservation {
+    /// Route 53 prefixes healthy observations with "Success".
+    pub fn healthy(&self) -> bool {
+        self.status.starts_with("Success")
+    }
+}
+
+/// A hosted zone (`GetHostedZone`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneObserved {
+    pub id: String,
+    /// Zone apex, without trailing dot.
+    pub name: String,
+    /// Delegation set name servers.
+    pub name_servers: Vec<String>,
+}
+
+/// Failover role of a record set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailoverRole {
+    Primary,
+    Secondary,
+}
+
+/// A resource record set (`ListResourceRecordSets`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordObserved {
+    /// Name without trailing dot, lower case.
+    pub name: String,
+    /// `A`, `AAAA`, `CNAME`, ...
+    pub kind: String,
+    pub set_identifier: Option<String>,
+    pub failover: Option<FailoverRole>,
+    pub health_check_id: Option<String>,
+    /// `None` for alias records.
+    pub ttl: Option<u32>,
+    /// Values (addresses or names, without trailing dot); for an alias, its DNS name.
+    pub values: Vec<String>,
+    pub alias: bool,
+}
+
+/// A DynamoDB table in one region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableObserved {
+    pub region: String,
+    pub name: String,
+    /// `ACTIVE`, `CREATING`, ...
+    pub status: String,
+    /// `2019.11.21` for current global tables; `None` when not a global table.
+    pub global_table_version: Option<String>,
+    /// Replicas as listed by this region's `DescribeTable` (region, `ReplicaStatus`).
+    pub replicas: Vec<(String, String)>,
+    pub stream_enabled: bool,
+    /// `NEW_AND_OLD_IMAGES`, ...
+    pub stream_view_type: Option<String>,
+    /// `PAY_PER_REQUEST` or `PROVISIONED`.
+    pub billing_mode: Option<String>,
+    /// SSE type: `AES256` (owned key, default), `KMS` (+ key ARN in `sse_kms_key`).
+    pub sse_type: Option<String>,
+    pub sse_kms_key: Option<String>,
+    /// `DescribeContinuousBackups`: point-in-time recovery enabled.
+    pub pitr_enabled: bool,
+}

@@ -1,0 +1,320 @@
+//! The AWS adapters against the project's local AWS endpoint (moto + fidelity layer): resources
+//! are created with the official SDK, then read back through the adapters.
+
+mod support;
+
+use std::{sync::Arc, time::Duration};
+
+use aws_sdk_route53::types::RrType;
+use chrono::Utc;
+use regional_failover::{
+    aws::{Budget, BudgetConfig, FailsafeSchedule, Service, TagResource},
+    verify::FailoverRole,
+};
+use serde_json::json;
+use support::{
+    aws_fixtures::{self as fx, PRIMARY, SECONDARY},
+    localaws::{LocalAws, eventually},
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A health endpoint answering 200 to anything, on a free local port.
+async fn healthy_endpoint() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 2048];
+                let _ = sock.read(&mut buf).await;
+                let _ = sock.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok").await;
+            });
+        }
+    });
+    port
+}
+
+fn generous_budget() -> Arc<Budget> {
+    Arc::new(Budget::new(BudgetConfig {
+        route53_rps: 10_000.0,
+        health_status_rps: 10_000.0,
+        dynamodb_rps: 10_000.0,
+        ..BudgetConfig::default()
+    }))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_reads_health_check_zone_records_and_global_table() {
+    let local = LocalAws::start(&["--time-scale", "0.1"]);
+    let (r53, east) = (local.route53().await, local.dynamodb("us-east-1").await);
+    let port = healthy_endpoint().await;
+    local.control(
+        "POST",
+        "/endpoints",
+        Some(&json!({"host": PRIMARY, "port": 80, "target": format!("127.0.0.1:{port}")})),
+    );
+    let hc = fx::health_check(&r53, PRIMARY, 80).await;
+    let zone = fx::zone(&r53, "example.com").await;
+    let mut changes = fx::failover_changes("API.example.com", RrType::Cname, (PRIMARY, SECONDARY), Some(&hc));
+    changes.push(fx::simple_change("www.example.com", RrType::Cname, PRIMARY));
+    fx::change(&r53, &zone, changes).await;
+    fx::global_table(&east, "profiles").await;
+
+    let aws = local.aws(Arc::new(Budget::default())).await;
+    eventually("three healthy checker observations", Duration::from_secs(30), || async {
+        let obs = aws.get_health_check_status(&hc).await.expect("GetHealthCheckStatus");
+        (obs.len() == 3 && obs.iter().all(|o| o.healthy())).then_some(())
+    })
+    .await;
+
+    let snap = aws.snapshot(&fx::spec(&zone, &hc, "api.example.com.", "profiles"), true).await.expect("snapshot");
+
+    let h = snap.health_check.as_ref().expect("health check exists");
+    assert_eq!((h.id.as_str(), h.kind.as_str(), h.fqdn.as_deref()), (hc.as_str(), "HTTP", Some(PRIMARY)));
+    assert_eq!((h.port, h.resource_path.as_deref()), (Some(80), Some("/health")));
+    assert_eq!((h.request_interval, h.failure_threshold, h.inverted, h.disabled), (Some(10), Some(3), false, false));
+    let mut regions = h.regions.clone();
+    regions.sort();
+    assert_eq!(regions, vec!["eu-west-1", "us-east-1", "us-west-1"]);
+
+    let mut checkers: Vec<_> = snap.checker_observations.iter().map(|c| c.region.as_str()).collect();
+    checkers.sort();
+    assert_eq!(checkers, vec!["eu-west-1", "us-east-1", "us-west-1"]);
+    assert!(snap.checker_observations.iter().all(|c| c.healthy() && c.checked_at.is_some()), "{snap:?}");
+
+    let z = snap.zone.as_ref().expect("zone exists");
+    assert_eq!((z.id.as_str(), z.name.as_str()), (zone.as_str(), "example.com"));
+    assert!(!z.name_servers.is_empty() && z.name_servers.iter().all(|n| !n.ends_with('.')), "{z:?}");
+
+    // Only the record name's records, normalized; www and the zone's NS/SOA are filtered out.
+    let mut records = snap.records.clone();
+    records.sort_by_key(|r| r.set_identifier.clone());
+    assert_eq!(records.len(), 2, "{records:?}");
+    let (p, s) = (&records[0], &records[1]);
+    assert_eq!(
+        (p.name.as_str(), p.kind.as_str(), p.failover),
+        ("api.example.com", "CNAME", Some(FailoverRole::Primary))
+    );
+    assert_eq!(
+        (p.values.clone(), p.ttl, p.health_check_id.as_deref()),
+        (vec![PRIMARY.to_string()], Some(60), Some(hc.as_str()))
+    );
+    assert_eq!(
+        (s.failover, s.values.clone(), s.health_check_id.clone()),
+        (Some(FailoverRole::Secondary), vec![SECONDARY.to_string()], None)
+    );
+
+    let t = snap.primary_table.as_ref().expect("primary table");
+    assert_eq!(
+        (t.region.as_str(), t.status.as_str(), t.global_table_version.as_deref()),
+        ("us-east-1", "ACTIVE", Some("2019.11.21"))
+    );
+    assert_eq!(t.replicas, vec![("us-west-2".to_string(), "ACTIVE".to_string())]);
+    assert!(t.stream_enabled && t.pitr_enabled);
+    assert_eq!(
+        (t.stream_view_type.as_deref(), t.billing_mode.as_deref(), t.sse_type.as_deref()),
+        (Some("NEW_AND_OLD_IMAGES"), Some("PAY_PER_REQUEST"), Some("KMS"))
+    );
+    let [(region, Some(w))] = snap.replica_tables.as_slice() else { panic!("one replica: {:?}", snap.replica_tables) };
+    assert_eq!((region.as_str(), w.region.as_str(), w.status.as_str()), ("us-west-2", "us-west-2", "ACTIVE"));
+    assert!(!w.pitr_enabled, "PITR was enabled only in the primary");
+    assert!(w.sse_kms_key.as_deref().is_some_and(|k| k.contains(":us-west-2:")), "{w:?}");
+
+    // Missing resources are None / empty, not errors.
+    let missing = aws
+        .snapshot(&fx::spec("ZNOSUCHZONE", "0000-missing", "api.example.com", "nope"), true)
+        .await
+        .expect("snapshot");
+    assert!(missing.health_check.is_none() && missing.zone.is_none() && missing.primary_table.is_none());
+    assert!(missing.records.is_empty() && missing.checker_observations.is_empty());
+    assert_eq!(missing.replica_tables, vec![("us-west-2".to_string(), None)]);
+}
+
+/// Calls for 1 object and for 100 objects in one zone (design §6: cost grows with zones).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_zone_listing_serves_a_hundred_objects() {
+    let local = LocalAws::start(&["--time-scale", "1"]);
+    let (r53, east) = (local.route53().await, local.dynamodb("us-east-1").await);
+    let zone = fx::zone(&r53, "example.com").await;
+    let mut hcs = Vec::new();
+    let mut changes = Vec::new();
+    for i in 0..100 {
+        // Port 9 on loopback refuses: the checks fail, which does not matter for counting.
+        let hc = fx::health_check(&r53, &format!("svc{i}.example.net"), 9).await;
+        changes.extend(fx::failover_changes(
+            &format!("svc{i}.example.com"),
+            RrType::Cname,
+            (PRIMARY, SECONDARY),
+            Some(&hc),
+        ));
+        hcs.push(hc);
+    }
+    // 150 unrelated records push the zone (352 record sets) past one 300-record page.
+    changes.extend((0..150).map(|i| fx::simple_change(&format!("filler{i}.example.com"), RrType::A, "192.0.2.1")));
+    fx::change(&r53, &zone, changes).await;
+    fx::global_table(&east, "profiles").await;
+    let specs: Vec<_> =
+        (0..100).map(|i| fx::spec(&zone, &hcs[i], &format!("svc{i}.example.com"), "profiles")).collect();
+
+    let one = local.aws(generous_budget()).await;
+    let snap = one.snapshot(&specs[0], true).await.expect("snapshot");
+    assert_eq!(snap.records.len(), 2);
+    let calls_one = one.budget().attempts_by_operation();
+
+    let hundred = local.aws(generous_budget()).await;
+    let snaps = futures::future::join_all(specs.iter().map(|s| hundred.snapshot(s, true))).await;
+    for (i, s) in snaps.iter().enumerate() {
+        let s = s.as_ref().expect("snapshot");
+        assert_eq!(s.records.len(), 2, "object {i} sees its own two records (some are on page 2)");
+        assert!(s.records.iter().all(|r| r.name == format!("svc{i}.example.com")));
+        assert_eq!(s.health_check.as_ref().map(|h| h.id.as_str()), Some(hcs[i].as_str()));
+    }
+    let calls_hundred = hundred.budget().attempts_by_operation();
+    let get = |m: &std::collections::BTreeMap<(Service, &'static str), u64>, op: &str| {
+        m.iter().filter(|((_, o), _)| *o == op).map(|(_, n)| *n).sum::<u64>()
+    };
+    eprintln!("calls for 1 object:    {calls_one:?}");
+    eprintln!("calls for 100 objects: {calls_hundred:?}");
+    for (op, per_one, per_hundred) in [
+        ("GetHostedZone", 1, 1),
+        ("ListResourceRecordSets", 2, 2),
+        ("GetHealthCheck", 1, 100),
+        ("GetHealthCheckStatus", 1, 100),
+        ("DescribeTable", 2, 2),
+        ("DescribeContinuousBackups", 2, 2),
+    ] {
+        assert_eq!(get(&calls_one, op), per_one, "{op} for 1 object");
+        assert_eq!(get(&calls_hundred, op), per_hundred, "{op} for 100 objects");
+    }
+    assert_eq!(hundred.zone_records().fetches(), 1, "one listing of the zone for all 100 objects");
+
+    // A second cycle inside the freshness window costs nothing; after invalidation, one listing.
+    let before = hundred.budget().total_attempts();
+    for s in &specs[..10] {
+        hundred.snapshot(s, false).await.expect("cached snapshot");
+    }
+    assert_eq!(hundred.budget().total_attempts(), before);
+    hundred.invalidate_zone(&zone);
+    hundred.snapshot(&specs[0], false).await.expect("snapshot");
+    assert_eq!(get(&hundred.budget().attempts_by_operation(), "ListResourceRecordSets"), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drill_writes_test_dns_answer_tags_probes_and_failsafe_schedule() {
+    let local = LocalAws::start(&["--time-scale", "0.1"]);
+    let (r53, east) = (local.route53().await, local.dynamodb("us-east-1").await);
+    let hc = fx::health_check(&r53, PRIMARY, 9).await;
+    let zone = fx::zone(&r53, "example.com").await;
+    fx::change(&r53, &zone, fx::failover_changes("api.example.com", RrType::Cname, (PRIMARY, SECONDARY), None)).await;
+    fx::global_table(&east, "profiles").await;
+    let aws = local.aws(Arc::new(Budget::default())).await;
+
+    // Inverted/Disabled change alone; the rest of the configuration survives.
+    let before = aws.get_health_check(&hc).await.expect("read").expect("exists");
+    aws.update_health_check_inverted(&hc, true, false).await.expect("invert");
+    let after = aws.get_health_check(&hc).await.expect("read").expect("exists");
+    assert!(after.inverted && !after.disabled);
+    assert_eq!(hc_settings(&after), hc_settings(&before));
+    assert!(aws.get_health_check("0000-missing").await.expect("read").is_none());
+
+    // Failsafe: a one-time schedule that restores Inverted=false; local AWS fires it on time.
+    let schedule = FailsafeSchedule {
+        name: "rf-test-failsafe".into(),
+        group: "default".into(),
+        at: Utc::now() + chrono::Duration::seconds(2),
+        role_arn: "arn:aws:iam::123456789012:role/failsafe".into(),
+        health_check_id: hc.clone(),
+        inverted: false,
+        disabled: false,
+    };
+    let arn = aws.create_failsafe_schedule("us-east-1", &schedule).await.expect("CreateSchedule");
+    assert!(arn.contains("rf-test-failsafe"), "{arn}");
+    let got = aws.get_schedule("us-east-1", "rf-test-failsafe", "default").await.expect("GetSchedule").expect("exists");
+    assert_eq!(
+        (got.expression, got.target_arn.as_str()),
+        (schedule.expression(), regional_failover::aws::UPDATE_HEALTH_CHECK_TARGET)
+    );
+    let input: serde_json::Value = serde_json::from_str(got.input.as_deref().unwrap_or("null")).expect("json input");
+    assert_eq!(input, json!({"HealthCheckId": hc, "Inverted": false, "Disabled": false}));
+    eventually("the failsafe schedule to restore the health check", Duration::from_secs(20), || async {
+        let h = aws.get_health_check(&hc).await.expect("read").expect("exists");
+        (!h.inverted).then_some(())
+    })
+    .await;
+    // ActionAfterCompletion DELETE removed it; deleting again is still fine.
+    assert!(aws.get_schedule("us-east-1", "rf-test-failsafe", "default").await.expect("GetSchedule").is_none());
+    aws.delete_schedule("us-east-1", "rf-test-failsafe", "default").await.expect("delete of a missing schedule is Ok");
+
+    // TestDNSAnswer: no health check on PRIMARY counts healthy.
+    let answer = aws.test_dns_answer(&zone, "api.example.com", "CNAME").await.expect("TestDNSAnswer");
+    assert_eq!(answer, vec![PRIMARY]);
+
+    // Tags.
+    r53.change_tags_for_resource()
+        .resource_type(aws_sdk_route53::types::TagResourceType::Healthcheck)
+        .resource_id(&hc)
+        .add_tags(aws_sdk_route53::types::Tag::builder().key("lab").value("rf").build())
+        .send()
+        .await
+        .expect("tag");
+    assert_eq!(
+        aws.list_tags(&TagResource::HealthCheck(hc.clone())).await.expect("tags"),
+        vec![("lab".into(), "rf".into())]
+    );
+    r53.change_tags_for_resource()
+        .resource_type(aws_sdk_route53::types::TagResourceType::Hostedzone)
+        .resource_id(&zone)
+        .add_tags(aws_sdk_route53::types::Tag::builder().key("role").value("dns").build())
+        .send()
+        .await
+        .expect("tag zone");
+    let zone_tags = aws.list_tags(&TagResource::HostedZone(format!("/hostedzone/{zone}"))).await.expect("zone tags");
+    assert_eq!(zone_tags, vec![("role".into(), "dns".into())]);
+
+    // Replication canary: written in the primary, seen in the replica, deleted everywhere.
+    local.control("POST", "/replication", Some(&json!({"delaySeconds": 0.3})));
+    let item =
+        aws.put_probe("us-east-1", "profiles", "pk", "t1", Utc::now(), Duration::from_secs(3600)).await.expect("put");
+    assert_eq!(item.key, "regionalfailover-probe#t1");
+    let seen = eventually("the probe in us-west-2", Duration::from_secs(10), || async {
+        aws.get_probe("us-west-2", "profiles", "pk", "t1").await.expect("get")
+    })
+    .await;
+    assert_eq!(seen.written_at.timestamp_millis(), item.written_at.timestamp_millis());
+    assert_eq!(seen.expires_at, item.expires_at);
+    aws.delete_probe("us-east-1", "profiles", "pk", "t1").await.expect("delete");
+    eventually("the probe gone from us-west-2", Duration::from_secs(10), || async {
+        aws.get_probe("us-west-2", "profiles", "pk", "t1").await.expect("get").is_none().then_some(())
+    })
+    .await;
+}
+
+fn hc_settings(h: &regional_failover::verify::HealthCheckObserved) -> impl PartialEq + std::fmt::Debug {
+    (
+        h.kind.clone(),
+        h.fqdn.clone(),
+        h.port,
+        h.resource_path.clone(),
+        h.request_interval,
+        h.failure_threshold,
+        h.regions.clone(),
+    )
+}
+
+/// DynamoDB publishes ReplicationLatency (ms) in the source region; local AWS does the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replication_latency_comes_from_cloudwatch() {
+    let local = LocalAws::start(&["--time-scale", "0.05"]);
+    let east = local.dynamodb("us-east-1").await;
+    fx::global_table(&east, "profiles").await;
+    local.control("POST", "/replication", Some(&json!({"delaySeconds": 0.2})));
+    let aws = local.aws(Arc::new(Budget::default())).await;
+    aws.put_probe("us-east-1", "profiles", "pk", "lag", Utc::now(), Duration::from_secs(3600)).await.expect("put");
+    let latency = eventually("a ReplicationLatency datapoint", Duration::from_secs(20), || async {
+        aws.replication_latency("us-east-1", "profiles", "us-west-2", Duration::from_secs(600)).await.expect("metric")
+    })
+    .await;
+    assert!(latency.maximum_ms.is_some_and(|ms| ms >= 150.0), "about the 200 ms delay: {latency:?}");
+    let none = aws.replication_latency("us-east-1", "other-table", "us-west-2", Duration::from_secs(600)).await;
+    assert!(none.expect("metric").is_none(), "no datapoints for a table without replication");
+}

@@ -1,0 +1,162 @@
+//! AWS resources for adapter tests, created with the official SDK against local AWS.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, CreateReplicationGroupMemberAction, KeySchemaElement, KeyType,
+    PointInTimeRecoverySpecification, ReplicationGroupUpdate, ScalarAttributeType, SseSpecification, SseType,
+    StreamSpecification, StreamViewType,
+};
+use aws_sdk_route53::types::{
+    Change, ChangeAction, ChangeBatch, HealthCheckConfig, HealthCheckRegion, HealthCheckType, ResourceRecord,
+    ResourceRecordSet, ResourceRecordSetFailover, RrType,
+};
+use regional_failover::api::RegionalFailoverSpec;
+use serde_json::json;
+
+pub const PRIMARY: &str = "primary.example.net";
+pub const SECONDARY: &str = "standby.example.net";
+
+fn unique(prefix: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// An HTTP health check of `fqdn:port/health`, interval 10, threshold 3, three checker regions.
+pub async fn health_check(r53: &aws_sdk_route53::Client, fqdn: &str, port: i32) -> String {
+    let config = HealthCheckConfig::builder()
+        .r#type(HealthCheckType::Http)
+        .fully_qualified_domain_name(fqdn)
+        .port(port)
+        .resource_path("/health")
+        .request_interval(10)
+        .failure_threshold(3)
+        .regions(HealthCheckRegion::UsEast1)
+        .regions(HealthCheckRegion::UsWest1)
+        .regions(HealthCheckRegion::EuWest1)
+        .build()
+        .expect("type set");
+    let out = r53
+        .create_health_check()
+        .caller_reference(unique("hc"))
+        .health_check_config(config)
+        .send()
+        .await
+        .expect("CreateHealthCheck");
+    out.health_check().expect("health check in response").id().to_string()
+}
+
+/// A public hosted zone; returns its bare id (`Z...`).
+pub async fn zone(r53: &aws_sdk_route53::Client, name: &str) -> String {
+    let out =
+        r53.create_hosted_zone().name(name).caller_reference(unique("zone")).send().await.expect("CreateHostedZone");
+    out.hosted_zone().expect("zone in response").id().trim_start_matches("/hostedzone/").to_string()
+}
+
+fn rrset(
+    name: &str,
+    kind: RrType,
+    value: &str,
+    ttl: i64,
+) -> aws_sdk_route53::types::builders::ResourceRecordSetBuilder {
+    ResourceRecordSet::builder()
+        .name(name)
+        .r#type(kind)
+        .ttl(ttl)
+        .resource_records(ResourceRecord::builder().value(value).build().expect("value set"))
+}
+
+/// PRIMARY (with `hc`) and SECONDARY failover records for `name`.
+pub fn failover_changes(name: &str, kind: RrType, values: (&str, &str), hc: Option<&str>) -> Vec<Change> {
+    let primary = rrset(name, kind.clone(), values.0, 60)
+        .set_identifier("primary")
+        .failover(ResourceRecordSetFailover::Primary)
+        .set_health_check_id(hc.map(str::to_string));
+    let secondary =
+        rrset(name, kind, values.1, 60).set_identifier("secondary").failover(ResourceRecordSetFailover::Secondary);
+    [primary, secondary]
+        .into_iter()
+        .map(|r| {
+            Change::builder()
+                .action(ChangeAction::Create)
+                .resource_record_set(r.build().expect("record complete"))
+                .build()
+                .expect("change complete")
+        })
+        .collect()
+}
+
+/// A plain (simple routing) record.
+pub fn simple_change(name: &str, kind: RrType, value: &str) -> Change {
+    Change::builder()
+        .action(ChangeAction::Create)
+        .resource_record_set(rrset(name, kind, value, 300).build().expect("record complete"))
+        .build()
+        .expect("change complete")
+}
+
+pub async fn change(r53: &aws_sdk_route53::Client, zone_id: &str, changes: Vec<Change>) {
+    r53.change_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .change_batch(ChangeBatch::builder().set_changes(Some(changes)).build().expect("batch complete"))
+        .send()
+        .await
+        .expect("ChangeResourceRecordSets");
+}
+
+/// A global table (2019.11.21) in us-east-1 with a replica in us-west-2: on-demand, stream
+/// NEW_AND_OLD_IMAGES, KMS encryption, PITR on in the primary only (Terraform's replica default).
+pub async fn global_table(east: &aws_sdk_dynamodb::Client, name: &str) {
+    east.create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().expect("key"))
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute"),
+        )
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
+                .build()
+                .expect("stream"),
+        )
+        .sse_specification(SseSpecification::builder().enabled(true).sse_type(SseType::Kms).build())
+        .send()
+        .await
+        .expect("CreateTable");
+    east.update_table()
+        .table_name(name)
+        .replica_updates(
+            ReplicationGroupUpdate::builder()
+                .create(CreateReplicationGroupMemberAction::builder().region_name("us-west-2").build().expect("region"))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("UpdateTable ReplicaUpdates");
+    east.update_continuous_backups()
+        .table_name(name)
+        .point_in_time_recovery_specification(
+            PointInTimeRecoverySpecification::builder().point_in_time_recovery_enabled(true).build().expect("pitr"),
+        )
+        .send()
+        .await
+        .expect("UpdateContinuousBackups");
+}
+
+/// A RegionalFailover spec for these fixtures (everything else defaulted by serde).
+pub fn spec(zone_id: &str, hc: &str, record_name: &str, table: &str) -> RegionalFailoverSpec {
+    serde_json::from_value(json!({
+        "primary": {"region": "us-east-1", "endpoint": PRIMARY},
+        "secondary": {"region": "us-west-2", "endpoint": SECONDARY},
+        "dns": {"hostedZoneId": zone_id, "recordName": record_name, "recordType": "CNAME"},
+        "healthCheck": {"id": hc, "type": "HTTP", "port": 80},
+        "table": {"name": table, "replicaRegions": ["us-west-2"]},
+    }))
+    .expect("spec deserializes")
+}

@@ -1,0 +1,114 @@
+"""Route 53 API fidelity: UpdateHealthCheck, GetHealthCheckStatus texts, probe kinds, tags."""
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import wait_until
+from endpoints import Endpoint
+from r53 import health_check, zone
+
+THREE = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+
+
+def test_update_health_check_keeps_omitted_fields(localaws):
+    r53 = localaws.client("route53")
+    hc = health_check(r53, 8080, interval=30, threshold=3, Regions=THREE, FullyQualifiedDomainName="svc.example.com",
+                      Inverted=False, EnableSNI=True)
+    before = r53.get_health_check(HealthCheckId=hc)["HealthCheck"]
+
+    r53.update_health_check(HealthCheckId=hc, FailureThreshold=5)
+    after = r53.get_health_check(HealthCheckId=hc)["HealthCheck"]
+    config = after["HealthCheckConfig"]
+    assert config["FailureThreshold"] == 5
+    for key in ("Regions", "ResourcePath", "Port", "IPAddress", "FullyQualifiedDomainName", "RequestInterval",
+                "Inverted", "Disabled", "EnableSNI", "Type"):
+        assert config.get(key) == before["HealthCheckConfig"].get(key), key
+    assert after["HealthCheckVersion"] == before["HealthCheckVersion"] + 1
+
+    r53.update_health_check(HealthCheckId=hc, Inverted=True, Disabled=True)
+    config = r53.get_health_check(HealthCheckId=hc)["HealthCheck"]["HealthCheckConfig"]
+    assert (config["Inverted"], config["Disabled"], config["Regions"], config["FailureThreshold"]) == (True, True, THREE, 5)
+
+    r53.update_health_check(HealthCheckId=hc, ResetElements=["Regions", "FullyQualifiedDomainName"])
+    config = r53.get_health_check(HealthCheckId=hc)["HealthCheck"]["HealthCheckConfig"]
+    assert "Regions" not in config and "FullyQualifiedDomainName" not in config
+
+    with pytest.raises(ClientError) as err:
+        r53.update_health_check(HealthCheckId=hc, HealthCheckVersion=1, Inverted=False)
+    assert err.value.response["Error"]["Code"] == "HealthCheckVersionMismatch"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+
+
+def test_status_observation_per_checker_with_aws_texts(localaws):
+    endpoint = Endpoint(status=200)
+    r53 = localaws.client("route53")
+    hc = health_check(r53, endpoint.port, Regions=THREE)
+
+    def observations():
+        obs = r53.get_health_check_status(HealthCheckId=hc)["HealthCheckObservations"]
+        return obs if len(obs) == 3 else None
+
+    obs = wait_until(observations, 5, message="three observations")
+    assert sorted(o["Region"] for o in obs) == sorted(THREE)
+    assert {o["StatusReport"]["Status"] for o in obs} == {"Success: HTTP Status Code 200, OK"}
+    assert len({o["IPAddress"] for o in obs}) == 3
+    assert endpoint.requests[0][0] == "/health"
+    assert endpoint.requests[0][2].startswith("Amazon-Route53-Health-Check-Service")
+
+    endpoint.status = 503
+    wait_until(lambda: {o["StatusReport"]["Status"] for o in observations() or []}
+               == {"Failure: HTTP Status Code 503, Service Unavailable"}, 5, message="503 observations")
+    reasons = r53.get_health_check_last_failure_reason(HealthCheckId=hc)["HealthCheckObservations"]
+    assert {r["StatusReport"]["Status"] for r in reasons} == {"Failure: HTTP Status Code 503, Service Unavailable"}
+    endpoint.close()
+
+
+def test_https_without_certificate_verification_tcp_and_string_match(localaws):
+    tls = Endpoint(tls=True, body="status: all good")
+    r53 = localaws.client("route53")
+    https = health_check(r53, tls.port, kind="HTTPS", Regions=THREE)
+    tcp = health_check(r53, tls.port, kind="TCP", Regions=THREE)
+    match = health_check(r53, tls.port, kind="HTTPS_STR_MATCH", SearchString="all good", Regions=THREE)
+    miss = health_check(r53, tls.port, kind="HTTPS_STR_MATCH", SearchString="degraded", Regions=THREE)
+
+    def statuses(hc):
+        return {o["StatusReport"]["Status"] for o in r53.get_health_check_status(HealthCheckId=hc)["HealthCheckObservations"]}
+
+    wait_until(lambda: all(len(statuses(h)) == 1 for h in (https, tcp, match, miss)), 5, message="observations")
+    assert statuses(https) == {"Success: HTTP Status Code 200, OK"}
+    assert statuses(tcp) == {"Success: TCP connection established"}
+    assert statuses(match) == {"Success: HTTP Status Code 200, OK"}
+    assert next(iter(statuses(miss))).startswith("Failure:")
+    tls.close()
+
+
+def test_fqdn_target_through_endpoint_mapping(localaws):
+    endpoint = Endpoint()
+    r53 = localaws.client("route53")
+    hc = r53.create_health_check(CallerReference="fqdn", HealthCheckConfig={
+        "Type": "HTTP", "FullyQualifiedDomainName": "primary.api.example.com", "Port": 80,
+        "ResourcePath": "/health", "RequestInterval": 10, "FailureThreshold": 1, "Regions": THREE})["HealthCheck"]["Id"]
+
+    def statuses():
+        return {o["StatusReport"]["Status"] for o in r53.get_health_check_status(HealthCheckId=hc)["HealthCheckObservations"]}
+
+    # Names never resolve outside this process: unmapped, the check fails.
+    wait_until(lambda: statuses() and all(s.startswith("Failure: DNS resolution failed") for s in statuses()), 5,
+               message="resolution failures")
+    localaws.control("POST", "/endpoints", {"host": "primary.api.example.com", "port": 80,
+                                            "target": f"127.0.0.1:{endpoint.port}"})
+    wait_until(lambda: statuses() == {"Success: HTTP Status Code 200, OK"}, 5, message="mapped endpoint success")
+    assert endpoint.requests[-1][1] == "primary.api.example.com"  # Host header is the FQDN
+    endpoint.close()
+
+
+def test_tags_for_health_checks_and_hosted_zones(localaws):
+    r53 = localaws.client("route53")
+    hc = health_check(r53, 80)
+    zone_id = zone(r53)
+    for kind, rid in (("healthcheck", hc), ("hostedzone", zone_id)):
+        r53.change_tags_for_resource(ResourceType=kind, ResourceId=rid,
+                                     AddTags=[{"Key": "lab", "Value": "rf"}, {"Key": "role", "Value": "primary"}])
+        r53.change_tags_for_resource(ResourceType=kind, ResourceId=rid, RemoveTagKeys=["role"])
+        tags = r53.list_tags_for_resource(ResourceType=kind, ResourceId=rid)["ResourceTagSet"]["Tags"]
+        assert tags == [{"Key": "lab", "Value": "rf"}]

@@ -1,0 +1,148 @@
+# The operator's role: it reads what it verifies, inverts and restores exactly one health check during drills, and
+# arms the drill fail-safe. Every statement names its resources except the two actions AWS cannot scope.
+
+locals {
+  health_check_arn = aws_route53_health_check.primary.arn
+
+  # The replication probe may touch only items whose partition key starts with this prefix.
+  probe_key_prefix = "regionalfailover-probe#"
+
+  oidc_issuer = var.oidc_provider_arn == null ? "" : split(":oidc-provider/", var.oidc_provider_arn)[1]
+
+  operator_trust_irsa = {
+    Sid       = "OperatorServiceAccountViaIrsa"
+    Effect    = "Allow"
+    Principal = { Federated = var.oidc_provider_arn }
+    Action    = "sts:AssumeRoleWithWebIdentity"
+    Condition = {
+      StringEquals = {
+        "${local.oidc_issuer}:sub" = "system:serviceaccount:${var.operator_namespace}:${var.operator_service_account}"
+        "${local.oidc_issuer}:aud" = "sts.amazonaws.com"
+      }
+    }
+  }
+
+  # EKS Pod Identity passes the pod's namespace, service account and cluster as session tags; matching them is what
+  # keeps every other pod of the account from assuming this role.
+  operator_trust_pod_identity = {
+    Sid       = "OperatorServiceAccountViaPodIdentity"
+    Effect    = "Allow"
+    Principal = { Service = "pods.eks.amazonaws.com" }
+    Action    = ["sts:AssumeRole", "sts:TagSession"]
+    Condition = {
+      StringEquals = merge(
+        {
+          "aws:RequestTag/kubernetes-namespace"       = var.operator_namespace
+          "aws:RequestTag/kubernetes-service-account" = var.operator_service_account
+        },
+        var.eks_cluster_name == null ? {} : { "aws:RequestTag/eks-cluster-name" = var.eks_cluster_name },
+      )
+    }
+  }
+
+  operator_policy = {
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ReadPrimaryHealthCheck"
+        Effect   = "Allow"
+        Action   = ["route53:GetHealthCheck", "route53:GetHealthCheckStatus", "route53:GetHealthCheckLastFailureReason", "route53:ListTagsForResource"]
+        Resource = [local.health_check_arn]
+      },
+      {
+        # Drills invert the check and restore it; nothing else may be changed, and no other check.
+        Sid      = "InvertAndRestorePrimaryHealthCheck"
+        Effect   = "Allow"
+        Action   = ["route53:UpdateHealthCheck"]
+        Resource = [local.health_check_arn]
+      },
+      {
+        Sid      = "ReadFailoverRecords"
+        Effect   = "Allow"
+        Action   = ["route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ListTagsForResource"]
+        Resource = [local.zone_arn]
+      },
+      {
+        # TestDNSAnswer supports no resource-level permission: AWS only accepts "*" for it. It is read-only.
+        Sid      = "CrossCheckDnsAnswerNoResourceScope"
+        Effect   = "Allow"
+        Action   = ["route53:TestDNSAnswer"]
+        Resource = ["*"]
+      },
+      {
+        Sid      = "DescribeGlobalTableInBothRegions"
+        Effect   = "Allow"
+        Action   = ["dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:DescribeTimeToLive", "dynamodb:ListTagsOfResource"]
+        Resource = values(local.table_arns)
+      },
+      {
+        # The opt-in replication probe writes a canary item in one region and reads it back in the other.
+        Sid      = "ReplicationProbeItemsOnly"
+        Effect   = "Allow"
+        Action   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"]
+        Resource = values(local.table_arns)
+        Condition = {
+          "ForAllValues:StringLike" = { "dynamodb:LeadingKeys" = ["${local.probe_key_prefix}*"] }
+        }
+      },
+      {
+        # GetMetricData / GetMetricStatistics support no resource-level permission; they read ReplicationLatency.
+        Sid      = "ReadReplicationMetricsNoResourceScope"
+        Effect   = "Allow"
+        Action   = ["cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics"]
+        Resource = ["*"]
+      },
+      {
+        # The drill fail-safe: a one-time schedule that restores the health check if the operator dies mid-drill.
+        Sid      = "ArmAndDisarmDrillFailsafe"
+        Effect   = "Allow"
+        Action   = ["scheduler:CreateSchedule", "scheduler:GetSchedule", "scheduler:DeleteSchedule"]
+        Resource = [local.drill_schedule_arn_pattern]
+      },
+      {
+        Sid      = "PassDrillFailsafeRoleToSchedulerOnly"
+        Effect   = "Allow"
+        Action   = ["iam:PassRole"]
+        Resource = [aws_iam_role.drill_failsafe.arn]
+        Condition = {
+          StringEquals = { "iam:PassedToService" = "scheduler.amazonaws.com" }
+        }
+      },
+    ]
+  }
+}
+
+resource "aws_iam_role" "operator" {
+  name        = "${var.name}-operator"
+  description = "regional-failover operator for ${var.name}: verifies the failover baseline and runs drills."
+  assume_role_policy = (var.operator_identity == "irsa"
+    ? jsonencode({ Version = "2012-10-17", Statement = [local.operator_trust_irsa] })
+    : jsonencode({ Version = "2012-10-17", Statement = [local.operator_trust_pod_identity] })
+  )
+
+  tags = local.primary_tags
+}
+
+resource "aws_iam_policy" "operator" {
+  name        = "${var.name}-operator"
+  description = "Least privilege for the regional-failover operator of ${var.name}."
+  policy      = jsonencode(local.operator_policy)
+
+  tags = local.primary_tags
+}
+
+resource "aws_iam_role_policy_attachment" "operator" {
+  role       = aws_iam_role.operator.name
+  policy_arn = aws_iam_policy.operator.arn
+}
+
+resource "aws_eks_pod_identity_association" "operator" {
+  count = var.operator_identity == "pod-identity" && var.eks_cluster_name != null ? 1 : 0
+
+  cluster_name    = var.eks_cluster_name
+  namespace       = var.operator_namespace
+  service_account = var.operator_service_account
+  role_arn        = aws_iam_role.operator.arn
+
+  tags = local.primary_tags
+}

@@ -1,0 +1,203 @@
+# The operator's policy, parsed from the JSON the module renders: every Route 53 and DynamoDB permission is scoped
+# to the exact health check, zone and table ARNs; only the actions AWS cannot scope use "*".
+
+mock_provider "aws" {
+  source = "./tests/mocks/primary"
+}
+
+mock_provider "aws" {
+  alias  = "secondary"
+  source = "./tests/mocks/secondary"
+}
+
+override_resource {
+  target = aws_iam_role.operator
+  values = { arn = "arn:aws:iam::123456789012:role/profile-api-operator" }
+}
+
+override_resource {
+  target = aws_iam_role.drill_failsafe
+  values = { arn = "arn:aws:iam::123456789012:role/profile-api-drill-failsafe" }
+}
+
+variables {
+  hosted_zone_name   = "example.com"
+  record_name        = "api.example.com"
+  primary_endpoint   = "primary.api.example.com"
+  secondary_endpoint = "standby.api.example.com"
+}
+
+run "operator_policy_scoping" {
+  command = apply
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_policy.operator.policy).Statement : alltrue([for r in flatten([s.Resource]) : !strcontains(r, "*")])
+      if anytrue([for a in flatten([s.Action]) : (startswith(a, "route53:") && a != "route53:TestDNSAnswer") || startswith(a, "dynamodb:")])
+    ])
+    error_message = "No statement with a Route 53 (other than TestDNSAnswer) or DynamoDB action may have a wildcard resource."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_policy.operator.policy).Statement :
+      alltrue([for a in flatten([s.Action]) : contains(["route53:TestDNSAnswer", "cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics"], a)])
+      if contains(flatten([s.Resource]), "*")
+    ])
+    error_message = "Only TestDNSAnswer and the CloudWatch metric reads (no resource-level support in AWS) may use Resource \"*\"."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_policy.operator.policy).Statement : alltrue([for a in flatten([s.Action]) : !strcontains(a, "*")])
+    ])
+    error_message = "No wildcard actions."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_policy.operator.policy).Statement : s.Effect == "Allow" && flatten([s.Resource]) == ["arn:aws:route53:::healthcheck/0f3c0000-1111-2222-3333-444455556666"]
+      if contains(flatten([s.Action]), "route53:UpdateHealthCheck")
+    ])
+    error_message = "UpdateHealthCheck is allowed on the primary health check only."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_policy.operator.policy).Statement :
+      toset(flatten([s.Resource])) == toset(["arn:aws:dynamodb:us-east-1:123456789012:table/profiles", "arn:aws:dynamodb:us-west-2:123456789012:table/profiles"])
+      if anytrue([for a in flatten([s.Action]) : startswith(a, "dynamodb:")])
+    ])
+    error_message = "DynamoDB actions are scoped to the table in both regions, nothing else."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_policy.operator.policy).Statement :
+      try(s.Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"], null) == ["regionalfailover-probe#*"]
+      if anytrue([for a in flatten([s.Action]) : contains(["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"], a)])
+    ])
+    error_message = "Item reads and writes are restricted to the probe key prefix by dynamodb:LeadingKeys."
+  }
+  assert {
+    condition = length(setsubtract(
+      ["route53:GetHealthCheck", "route53:GetHealthCheckStatus", "route53:ListResourceRecordSets", "route53:GetHostedZone",
+        "route53:ListTagsForResource", "route53:TestDNSAnswer", "route53:UpdateHealthCheck",
+        "dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:DescribeTimeToLive", "dynamodb:ListTagsOfResource",
+        "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem",
+        "cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics",
+      "scheduler:CreateSchedule", "scheduler:GetSchedule", "scheduler:DeleteSchedule", "iam:PassRole"],
+      flatten([for s in jsondecode(aws_iam_policy.operator.policy).Statement : s.Action])
+    )) == 0
+    error_message = "Every action the operator needs (design section 4 and the drill fail-safe) is granted."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_policy.operator.policy).Statement :
+      flatten([s.Resource]) == ["arn:aws:scheduler:us-east-1:123456789012:schedule/regional-failover-drills/regionalfailover-*"]
+      if anytrue([for a in flatten([s.Action]) : startswith(a, "scheduler:")])
+    ])
+    error_message = "Schedules may be managed only in the drill group and with the regionalfailover- prefix."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_policy.operator.policy).Statement :
+      flatten([s.Resource]) == ["arn:aws:iam::123456789012:role/profile-api-drill-failsafe"]
+      && s.Condition.StringEquals["iam:PassedToService"] == "scheduler.amazonaws.com"
+      if contains(flatten([s.Action]), "iam:PassRole")
+    ])
+    error_message = "PassRole only for the fail-safe execution role, and only to EventBridge Scheduler."
+  }
+}
+
+run "drill_failsafe_role" {
+  command = apply
+
+  assert {
+    condition = (
+      jsondecode(aws_iam_role.drill_failsafe.assume_role_policy).Statement[0].Principal.Service == "scheduler.amazonaws.com"
+      && jsondecode(aws_iam_role.drill_failsafe.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
+      && jsondecode(aws_iam_role.drill_failsafe.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceArn"] == aws_scheduler_schedule_group.drills.arn
+    )
+    error_message = "Only EventBridge Scheduler, for schedules of this account's drill group, may assume the fail-safe role."
+  }
+  assert {
+    condition = (
+      length(jsondecode(aws_iam_role_policy.drill_failsafe.policy).Statement) == 1
+      && jsondecode(aws_iam_role_policy.drill_failsafe.policy).Statement[0].Action == ["route53:UpdateHealthCheck"]
+      && jsondecode(aws_iam_role_policy.drill_failsafe.policy).Statement[0].Resource == [aws_route53_health_check.primary.arn]
+    )
+    error_message = "The fail-safe role may restore the primary health check and do nothing else."
+  }
+  assert {
+    condition     = aws_scheduler_schedule_group.drills.name == "regional-failover-drills"
+    error_message = "Fail-safe schedules live in a dedicated group."
+  }
+  assert {
+    condition = (
+      output.drill_failsafe.name_prefix == "regionalfailover-" && output.drill_failsafe.region == "us-east-1"
+      && output.drill_failsafe.execution_role_arn == "arn:aws:iam::123456789012:role/profile-api-drill-failsafe"
+      && output.drill_failsafe.target_arn == "arn:aws:scheduler:::aws-sdk:route53:updateHealthCheck"
+    )
+    error_message = "The drill_failsafe output gives the operator everything it needs to arm the fail-safe."
+  }
+}
+
+run "pod_identity_trust" {
+  command = apply
+
+  variables {
+    eks_cluster_name = "platform"
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_iam_role.operator.assume_role_policy).Statement[0].Principal.Service == "pods.eks.amazonaws.com"
+      && toset(jsondecode(aws_iam_role.operator.assume_role_policy).Statement[0].Action) == toset(["sts:AssumeRole", "sts:TagSession"])
+    )
+    error_message = "Pod Identity trusts pods.eks.amazonaws.com with AssumeRole and TagSession."
+  }
+  assert {
+    condition = jsondecode(aws_iam_role.operator.assume_role_policy).Statement[0].Condition.StringEquals == {
+      "aws:RequestTag/kubernetes-namespace"       = "regional-failover"
+      "aws:RequestTag/kubernetes-service-account" = "regional-failover"
+      "aws:RequestTag/eks-cluster-name"           = "platform"
+    }
+    error_message = "Only the operator's service account in the given cluster may assume the role."
+  }
+  assert {
+    condition = (
+      length(aws_eks_pod_identity_association.operator) == 1
+      && aws_eks_pod_identity_association.operator[0].role_arn == "arn:aws:iam::123456789012:role/profile-api-operator"
+      && aws_eks_pod_identity_association.operator[0].namespace == "regional-failover"
+    )
+    error_message = "With a cluster name the module creates the Pod Identity association."
+  }
+  assert {
+    condition     = aws_eks_pod_identity_association.operator[0].tags == tomap({ Lab = "regional-failover", RegionRole = "primary" })
+    error_message = "The association is tagged like every other resource."
+  }
+}
+
+run "irsa_trust" {
+  command = apply
+
+  variables {
+    operator_identity = "irsa"
+    oidc_provider_arn = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123456789"
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_iam_role.operator.assume_role_policy).Statement[0].Action == "sts:AssumeRoleWithWebIdentity"
+      && jsondecode(aws_iam_role.operator.assume_role_policy).Statement[0].Principal.Federated == var.oidc_provider_arn
+    )
+    error_message = "IRSA trusts the cluster's OIDC provider with AssumeRoleWithWebIdentity."
+  }
+  assert {
+    condition = jsondecode(aws_iam_role.operator.assume_role_policy).Statement[0].Condition.StringEquals == {
+      "oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123456789:sub" = "system:serviceaccount:regional-failover:regional-failover"
+      "oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123456789:aud" = "sts.amazonaws.com"
+    }
+    error_message = "IRSA is limited to the operator's service account and the STS audience."
+  }
+  assert {
+    condition     = length(aws_eks_pod_identity_association.operator) == 0
+    error_message = "No Pod Identity association with IRSA."
+  }
+}

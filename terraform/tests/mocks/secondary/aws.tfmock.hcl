@@ -1,0 +1,3 @@
+mock_data "aws_region" {
+  defaults = { name = "us-west-2" }
+}

@@ -13,6 +13,8 @@ pub enum Error {
     Serialize(String),
     #[error("Kubernetes API: {0}")]
     Kube(#[from] kube::Error),
+    #[error("AWS: {0}")]
+    Aws(String),
 }
 
 impl Error {
@@ -24,6 +26,7 @@ impl Error {
             Error::Invalid { .. } => "invalid",
             Error::Serialize(_) => "serialize",
             Error::Kube(_) => "kube",
+            Error::Aws(_) => "aws",
         }
     }
 }

@@ -58,11 +58,14 @@ pub fn decide(lease: Option<&LeaseSpec>, identity: &str, now: Timestamp) -> Leas
 }
 
 /// Runs forever: publishes `true` while this process holds the lease, `false` otherwise.
-pub async fn run(client: Client, cfg: LeaseConfig, tx: watch::Sender<bool>) {
+pub async fn run(client: Client, cfg: LeaseConfig, tx: watch::Sender<bool>, probes: std::sync::Arc<crate::metrics::Probes>) {
     let api: Api<Lease> = Api::namespaced(client, &cfg.namespace);
     loop {
         let leading = match try_acquire(&api, &cfg).await {
-            Ok(held) => held,
+            Ok(held) => {
+                probes.api_contact();
+                held
+            }
             Err(e) => {
                 warn!(error = %e, lease = %cfg.name, "lease renewal failed");
                 false
@@ -73,6 +76,21 @@ pub async fn run(client: Client, cfg: LeaseConfig, tx: watch::Sender<bool>) {
         }
         let _ = tx.send(leading);
         tokio::time::sleep(cfg.renew_every).await;
+    }
+}
+
+/// Gives the lease up on shutdown so a standby takes over at once instead of after expiry.
+pub async fn release(client: Client, cfg: &LeaseConfig) {
+    let api: Api<Lease> = Api::namespaced(client, &cfg.namespace);
+    let Ok(Some(mut lease)) = api.get_opt(&cfg.name).await else { return };
+    let Some(spec) = lease.spec.as_mut() else { return };
+    if spec.holder_identity.as_deref() != Some(cfg.identity.as_str()) {
+        return;
+    }
+    spec.holder_identity = None;
+    spec.renew_time = None;
+    if let Err(e) = api.replace(&cfg.name, &PostParams::default(), &lease).await {
+        warn!(error = %e, "could not release the lease; it expires by itself");
     }
 }
 

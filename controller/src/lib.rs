@@ -9,6 +9,8 @@ pub mod dns;
 mod error;
 pub mod leader;
 pub mod metrics;
+pub mod observe;
+pub mod reconcile;
 pub mod status;
 pub mod telemetry;
 pub mod verify;

@@ -1,37 +1,21 @@
-//! CLI entry point: `regional-failover crd | run | check | drill`.
+//! CLI entry point: `regional-failover run | crd | check | drill`.
 #![forbid(unsafe_code)]
 #![deny(warnings, rust_2018_idioms)]
 
+mod cli;
+
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use regional_failover::api;
-
-#[derive(Parser)]
-#[command(name = "regional-failover", version, about = "Verifies and drills a two-region AWS failover")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Print the RegionalFailover CustomResourceDefinition as YAML.
-    Crd,
-}
+use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Crd => match api::validate::crd_yaml() {
-            Ok(yaml) => {
-                print!("{yaml}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            }
-        },
-    }
+    let args = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(cli::dispatch(args))
 }

@@ -71,7 +71,7 @@ impl Collector for AwsCollector {
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
         let stats = (self.0)();
         let mut family = encoder.encode_descriptor(
-            "regionalfailover_aws_requests",
+            "aws_requests",
             "AWS API calls by service, operation and outcome (ok, throttled, error, retried)",
             None,
             ConstCounter::new(0u64).metric_type(),
@@ -236,8 +236,9 @@ mod tests {
         let m = Metrics::new(Some(stats));
         m.count_reconcile("ok");
         let text = m.render().expect("encodes");
-        assert!(text.contains(r#"regionalfailover_aws_requests_total{service="route53",operation="GetHealthCheck",outcome="ok"} 7"#), "{text}");
-        assert!(text.contains(r#"regionalfailover_reconciliations_total{result="ok"} 1"#), "{text}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.contains(&r#"regionalfailover_aws_requests_total{service="route53",operation="GetHealthCheck",outcome="ok"} 7"#), "{text}");
+        assert!(lines.contains(&r#"regionalfailover_reconciliations_total{result="ok"} 1"#), "{text}");
     }
 
     #[test]

@@ -94,7 +94,7 @@ pub struct ReplicationStatus {
     /// Each replica region and its `ReplicaStatus` as DynamoDB reports it.
     #[serde(default)]
     pub replicas: Vec<ReplicaState>,
-    /// Largest lag measured by the last probe (or CloudWatch `ReplicationLatency`), in seconds.
+    /// Largest lag measured by the last replication probe, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag_seconds: Option<f64>,
     /// When the lag was measured.

@@ -1,5 +1,5 @@
 //! The adapter facade: SDK clients configured from the standard environment, one per service
-//! (DynamoDB, CloudWatch and Scheduler one per region, built on first use), the shared budget
+//! (DynamoDB and Scheduler one per region, built on first use), the shared budget
 //! and the per-cycle caches.
 
 use std::{collections::HashMap, error::Error as StdError, future::Future, sync::Arc, sync::Mutex, time::Duration};
@@ -62,7 +62,6 @@ pub(super) struct Inner {
     pub(super) budget: Arc<Budget>,
     pub(super) route53: aws_sdk_route53::Client,
     dynamodb: Mutex<HashMap<String, aws_sdk_dynamodb::Client>>,
-    cloudwatch: Mutex<HashMap<String, aws_sdk_cloudwatch::Client>>,
     scheduler: Mutex<HashMap<String, aws_sdk_scheduler::Client>>,
     pub(super) zones: SingleFlight<String, Option<ZoneObserved>>,
     pub(super) records: ZoneRecords,
@@ -115,7 +114,6 @@ impl Aws {
                 budget,
                 route53,
                 dynamodb: Mutex::default(),
-                cloudwatch: Mutex::default(),
                 scheduler: Mutex::default(),
                 zones: SingleFlight::new(age),
                 records: SingleFlight::new(age),
@@ -145,16 +143,6 @@ impl Aws {
         regional(&self.inner.dynamodb, region, || {
             aws_sdk_dynamodb::Client::from_conf(
                 aws_sdk_dynamodb::config::Builder::from(&self.inner.sdk)
-                    .region(Region::new(region.to_string()))
-                    .build(),
-            )
-        })
-    }
-
-    pub(super) fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
-        regional(&self.inner.cloudwatch, region, || {
-            aws_sdk_cloudwatch::Client::from_conf(
-                aws_sdk_cloudwatch::config::Builder::from(&self.inner.sdk)
                     .region(Region::new(region.to_string()))
                     .build(),
             )

@@ -12,7 +12,7 @@ mod snapshot;
 mod table;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests_healthcheck;
 #[cfg(test)]

@@ -68,8 +68,9 @@ pub fn replica_states(
 }
 
 /// Findings for the table; a missing primary table yields only [`Code::TableMissing`], a missing
-/// replica only [`Code::ReplicaMissing`], and a table that is not a 2019.11.21 global table no
-/// replica findings (its replicas are not visible that way).
+/// replica only [`Code::ReplicaMissing`], a table that is no global table at all also one
+/// `ReplicaMissing` per wanted region, and an older-version global table no replica findings
+/// (its replicas are not visible that way).
 pub fn check_table(
     spec: &RegionalFailoverSpec,
     primary: Option<&TableObserved>,
@@ -169,7 +170,9 @@ pub fn check_table(
         }
         Some(_) => true,
     };
-    if global {
+    // A table with no global-table version has no replicas at all (e.g. its last replica was
+    // removed): each wanted replica is missing, which is the finding a person acts on.
+    if global || p.global_table_version.is_none() {
         for r in &spec.table.replica_regions {
             check_replica(spec, p, replicas, r, &mut out);
         }

@@ -39,7 +39,7 @@ fn table_not_active_both_ways() {
 }
 
 #[test]
-fn not_global_suppresses_replica_findings() {
+fn not_global_reports_each_missing_replica() {
     let f = run(
         &spec(),
         &with_primary(|t| {
@@ -47,7 +47,9 @@ fn not_global_suppresses_replica_findings() {
             t.replicas.clear();
         }),
     );
-    assert_only(&f, Code::NotGlobalTable, 1);
+    let got: Vec<&str> = f.iter().map(|x| x.code.as_str()).collect();
+    assert!(got.contains(&Code::NotGlobalTable.as_str()) && got.contains(&Code::ReplicaMissing.as_str()), "{got:?}");
+    assert_eq!(got.len(), 2, "no other noise: {f:#?}");
     assert_absent(&run(&spec(), &snapshot()), Code::NotGlobalTable);
 }
 

@@ -3,9 +3,12 @@
 #![allow(dead_code)]
 
 pub mod aws_fixtures;
+pub mod baseline;
 pub mod cluster;
+pub mod endpoint;
 pub mod localaws;
 pub mod manifests;
+pub mod operator;
 
 use std::{
     collections::HashMap,

@@ -5,6 +5,7 @@ SetIdentifier without taking same-named identifiers of other records with it."""
 import threading
 
 from moto.core.responses import ActionResult
+from moto.route53 import exceptions as r53_exceptions
 from moto.route53 import models as r53_models
 from moto.route53 import responses as r53_responses
 from moto.route53.exceptions import InvalidInput, Route53ClientError
@@ -102,8 +103,27 @@ def _create_health_check(original):
 _deleting = threading.local()
 
 
+def _creates_by_set_identifier(backend, zoneid, change_list):
+    """moto judges a CREATE conflict by name and type alone, so re-creating one record of a
+    failover pair fails while its partner exists. Route 53 keys such records by SetIdentifier too:
+    check that here and let moto apply the change as an UPSERT."""
+    zone = backend.get_hosted_zone(zoneid)
+    out = []
+    for c in change_list:
+        rrs = c.get("ResourceRecordSet", {})
+        if c.get("Action") == "CREATE" and "SetIdentifier" in rrs:
+            name = rrs["Name"].lower().rstrip(".")
+            if any(r.name.lower().rstrip(".") == name and r.type == rrs.get("Type")
+                   and r.set_identifier == rrs["SetIdentifier"] for r in zone.rrsets):
+                raise r53_exceptions.ResourceRecordAlreadyExists(name=rrs["Name"].rstrip(".") + ".", _type=rrs.get("Type"))
+            c = dict(c, Action="UPSERT")
+        out.append(c)
+    return out
+
+
 def _change_rrsets(original):
     def wrapper(self, zoneid, change_list):
+        change_list = _creates_by_set_identifier(self, zoneid, change_list)
         _deleting.queue = [
             (c["ResourceRecordSet"]["Name"], c["ResourceRecordSet"].get("Type"))
             for c in change_list

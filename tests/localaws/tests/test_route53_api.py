@@ -5,7 +5,7 @@ from botocore.exceptions import ClientError
 
 from conftest import wait_until
 from endpoints import Endpoint
-from r53 import health_check, zone
+from r53 import failover_records, health_check, zone
 
 THREE = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 
@@ -112,3 +112,25 @@ def test_tags_for_health_checks_and_hosted_zones(localaws):
         r53.change_tags_for_resource(ResourceType=kind, ResourceId=rid, RemoveTagKeys=["role"])
         tags = r53.list_tags_for_resource(ResourceType=kind, ResourceId=rid)["ResourceTagSet"]["Tags"]
         assert tags == [{"Key": "lab", "Value": "rf"}]
+
+
+def test_failover_record_can_be_recreated_while_its_partner_exists(localaws):
+    r53 = localaws.client("route53")
+    zone_id = zone(r53)
+    failover_records(r53, zone_id, "api.example.com", None)
+
+    def record(set_id):
+        sets = r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+        return next((r for r in sets if r.get("SetIdentifier") == set_id), None)
+
+    secondary = record("secondary")
+    r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
+        {"Action": "DELETE", "ResourceRecordSet": secondary}]})
+    assert record("secondary") is None and record("primary") is not None
+    r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
+        {"Action": "CREATE", "ResourceRecordSet": secondary}]})
+    assert record("secondary") == secondary
+    with pytest.raises(ClientError) as err:
+        r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
+            {"Action": "CREATE", "ResourceRecordSet": secondary}]})
+    assert err.value.response["Error"]["Code"] == "InvalidChangeBatch"

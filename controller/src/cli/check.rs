@@ -1,0 +1,86 @@
+//! `regional-failover check -f FILE`: one verification cycle per object, no cluster needed.
+
+use std::{path::Path, process::ExitCode, sync::Arc};
+
+use chrono::Utc;
+use kube::ResourceExt;
+use regional_failover::{
+    api::{ConditionStatus, HealthState, RegionalFailoverStatus, validate},
+    aws::{self, Aws, AwsOptions, Budget, BudgetConfig},
+    observe,
+    status::{self, find_condition},
+    telemetry::{self, LogFormat},
+};
+use serde_json::json;
+
+use super::{Output, fail, read_input};
+
+pub async fn check(file: &Path, output: Output, log_format: LogFormat) -> ExitCode {
+    aws::install_crypto_provider();
+    telemetry::init(log_format);
+    let yaml = match read_input(file) {
+        Ok(y) => y,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let objects = match validate::parse_manifests(&yaml) {
+        Ok(o) => o,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let aws = Aws::new(AwsOptions::default(), Arc::new(Budget::new(BudgetConfig::default()))).await;
+    let mut results = Vec::new();
+    let mut worst = 0u8;
+    for rf in &objects {
+        let now = Utc::now();
+        let previous = RegionalFailoverStatus::default();
+        let observed = observe::observe(&rf.spec, &previous, &aws, now).await;
+        if let Some(Err(e)) = &observed.snapshot {
+            return fail(&format!("{}: cannot read AWS: {e}", rf.name_any()));
+        }
+        let assembled = status::assemble(&rf.spec, rf.metadata.generation, &previous, &observed, now);
+        worst = worst.max(verdict(&assembled.status));
+        results.push((rf.namespace(), rf.name_any(), assembled.status));
+    }
+    match output {
+        Output::Json => {
+            let list: Vec<_> =
+                results.iter().map(|(ns, name, s)| json!({"namespace": ns, "name": name, "status": s})).collect();
+            match serde_json::to_string_pretty(&list) {
+                Ok(text) => println!("{text}"),
+                Err(e) => return fail(&e.to_string()),
+            }
+        }
+        Output::Table => {
+            for (_, name, s) in &results {
+                print_table(name, s);
+            }
+        }
+    }
+    ExitCode::from(worst)
+}
+
+/// 0 in sync and healthy, 1 drift or unhealthy.
+fn verdict(s: &RegionalFailoverStatus) -> u8 {
+    let unhealthy = s.health.as_ref().is_some_and(|h| h.status == HealthState::Unhealthy);
+    let in_sync = find_condition(&s.conditions, "InSync").is_some_and(|c| c.status == ConditionStatus::True);
+    u8::from(!s.drift.is_empty() || unhealthy || !in_sync)
+}
+
+fn print_table(name: &str, s: &RegionalFailoverStatus) {
+    println!("{name}");
+    println!("  active region   {}", s.active_region.as_deref().unwrap_or("unknown"));
+    let health = s.health.as_ref().map(|h| format!("{:?} ({}/{} checkers)", h.status, h.checkers_healthy, h.checkers_reporting));
+    println!("  health          {}", health.unwrap_or_else(|| "unknown".into()));
+    if let Some(p) = s.predicted_rto_seconds {
+        println!("  predicted RTO   {p}s");
+    }
+    for c in &s.conditions {
+        println!("  {:<18}{:<8}{:<28}{}", c.type_, format!("{:?}", c.status), c.reason, c.message);
+    }
+    if s.drift.is_empty() {
+        println!("  drift           none");
+    }
+    for f in &s.drift {
+        println!("  DRIFT {:<34} {} {}: expected {}, found {}", f.code, f.resource, f.field, f.expected, f.actual);
+        println!("        {}", f.message);
+    }
+}

@@ -1,0 +1,179 @@
+//! `regional-failover run`: the operator process.
+
+use std::{net::SocketAddr, process::ExitCode, sync::Arc, time::Duration};
+
+use kube::{Api, Client};
+use regional_failover::{
+    api::RegionalFailover,
+    aws::{self, Aws, AwsOptions, Budget, BudgetConfig},
+    leader::{self, LeaseConfig},
+    metrics::{AwsCallCount, Metrics, Probes, router},
+    reconcile::{self, Context},
+    telemetry::{self, LogFormat},
+};
+use tokio::sync::watch;
+use tracing::{error, info};
+
+use super::fail;
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Address of /metrics, /healthz and /readyz.
+    #[arg(long, env = "RF_METRICS_BIND", default_value = "0.0.0.0:8080")]
+    metrics_bind: SocketAddr,
+    /// Watch only this namespace (default: all namespaces).
+    #[arg(long, env = "RF_WATCH_NAMESPACE")]
+    watch_namespace: Option<String>,
+    /// Hold a Lease before acting, so several replicas never act twice.
+    #[arg(long, env = "RF_LEADER_ELECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    leader_election: bool,
+    #[arg(long, env = "RF_LEASE_NAME", default_value = "regional-failover")]
+    lease_name: String,
+    /// Namespace of the Lease (default: $POD_NAMESPACE, else "default").
+    #[arg(long, env = "RF_LEASE_NAMESPACE")]
+    lease_namespace: Option<String>,
+    #[arg(long, value_enum, env = "RF_LOG_FORMAT", default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Route 53 calls per second, account-wide (Route 53 allows 5).
+    #[arg(long, env = "RF_ROUTE53_RPS", default_value_t = 4.0)]
+    route53_rps: f64,
+    /// GetHealthCheckStatus calls per second.
+    #[arg(long, env = "RF_HEALTH_STATUS_RPS", default_value_t = 1.0)]
+    health_status_rps: f64,
+    /// DynamoDB calls per second, all regions together.
+    #[arg(long, env = "RF_DYNAMODB_RPS", default_value_t = 20.0)]
+    dynamodb_rps: f64,
+    /// How long AWS reads are shared between objects (and the shortest useful verify interval).
+    #[arg(long, env = "RF_DEFAULT_VERIFY_INTERVAL_SECONDS", default_value_t = 60)]
+    default_verify_interval_seconds: u64,
+}
+
+pub async fn run(args: RunArgs) -> ExitCode {
+    aws::install_crypto_provider();
+    telemetry::init(args.log_format);
+    let client = match Client::try_default().await {
+        Ok(c) => c,
+        Err(e) => return fail(&format!("cannot reach the Kubernetes API server: {e}")),
+    };
+    let budget = Arc::new(Budget::new(BudgetConfig {
+        route53_rps: args.route53_rps,
+        health_status_rps: args.health_status_rps,
+        dynamodb_rps: args.dynamodb_rps,
+        ..BudgetConfig::default()
+    }));
+    // Reads are shared for a fraction of the interval: fresh each cycle, shared within one.
+    let cache_max_age = Duration::from_secs(args.default_verify_interval_seconds.clamp(2, 3600) / 2);
+    let aws = Aws::new(AwsOptions { cache_max_age, ..AwsOptions::default() }, budget.clone()).await;
+    let stats_budget = budget.clone();
+    let metrics = Metrics::new(Some(Arc::new(move || {
+        stats_budget
+            .stats()
+            .into_iter()
+            .map(|s| AwsCallCount {
+                service: s.service.label().to_string(),
+                operation: s.operation.to_string(),
+                outcome: s.outcome.label().to_string(),
+                count: s.count,
+            })
+            .collect()
+    })));
+    let probes = Arc::new(Probes::default());
+
+    let listener = match tokio::net::TcpListener::bind(args.metrics_bind).await {
+        Ok(l) => l,
+        Err(e) => return fail(&format!("cannot listen on {}: {e}", args.metrics_bind)),
+    };
+    let app = router(metrics.clone(), probes.clone(), Duration::from_secs(120));
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            error!(error = %e, "metrics server stopped");
+        }
+    });
+
+    let identity = std::env::var("POD_NAME").unwrap_or_else(|_| {
+        format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "regional-failover".into()), std::process::id())
+    });
+    let api: Api<RegionalFailover> = match &args.watch_namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    };
+    if let Err(e) = reconcile::check_access(&api, &probes).await {
+        return fail(&format!("cannot list RegionalFailovers (is the CRD installed and RBAC granted?): {e}"));
+    }
+    let ctx = Arc::new(Context::new(client.clone(), aws, metrics.clone(), probes.clone(), &identity));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    info!(identity, leader_election = args.leader_election, "operator starting");
+
+    if !args.leader_election {
+        reconcile::run(ctx, api, wait_true(stop_rx)).await;
+        return ExitCode::SUCCESS;
+    }
+    let lease = LeaseConfig {
+        name: args.lease_name,
+        namespace: args
+            .lease_namespace
+            .or_else(|| std::env::var("POD_NAMESPACE").ok())
+            .unwrap_or_else(|| "default".into()),
+        identity,
+        lease_duration: Duration::from_secs(15),
+        renew_every: Duration::from_secs(2),
+    };
+    let (lead_tx, mut lead_rx) = watch::channel(false);
+    tokio::spawn(leader::run(client.clone(), lease.clone(), lead_tx, probes.clone()));
+    let mut stop = stop_rx.clone();
+    loop {
+        tokio::select! {
+            _ = lead_rx.wait_for(|leading| *leading) => {}
+            _ = stop.wait_for(|s| *s) => break,
+        }
+        metrics.leader.set(1);
+        let lost = {
+            let mut rx = lead_rx.clone();
+            let stop = stop_rx.clone();
+            async move {
+                tokio::select! {
+                    _ = rx.wait_for(|leading| !*leading) => {}
+                    _ = wait_true(stop) => {}
+                }
+            }
+        };
+        reconcile::run(ctx.clone(), api.clone(), lost).await;
+        metrics.leader.set(0);
+        if *stop_rx.borrow() {
+            break;
+        }
+        info!("lost the lease; standing by");
+    }
+    leader::release(client, &lease).await;
+    ExitCode::SUCCESS
+}
+
+async fn wait_true(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|v| *v).await;
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,200 @@
+//! `regional-failover check -f FILE`: one verification per object against local AWS, exit 0 in
+//! sync, 1 drift or unhealthy, 2 error; every drift kind reported with its code.
+
+mod support;
+
+use std::{path::Path, process::Command};
+
+use aws_sdk_dynamodb::types::{CreateReplicationGroupMemberAction, DeleteReplicationGroupMemberAction, PointInTimeRecoverySpecification, ReplicationGroupUpdate};
+use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, HealthCheckConfig, HealthCheckType, ResourceRecordSet, RrType};
+use serde_json::Value;
+use support::{
+    aws_fixtures as fx,
+    endpoint::{ApiEndpoint, free_port_on_both},
+    localaws::{LocalAws, eventually},
+};
+
+fn check(manifest: &Path, aws_endpoint: &str) -> (i32, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_regional-failover"))
+        .args(["check", "-f"])
+        .arg(manifest)
+        .args(["--output", "json"])
+        .env("AWS_ENDPOINT_URL", aws_endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("check runs");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn codes(json: &Value) -> Vec<String> {
+    json[0]["status"]["drift"].as_array().into_iter().flatten().filter_map(|f| f["code"].as_str().map(String::from)).collect()
+}
+
+async fn records(r53: &aws_sdk_route53::Client, zone: &str, set_id: &str) -> ResourceRecordSet {
+    let out = r53.list_resource_record_sets().hosted_zone_id(zone).send().await.expect("list");
+    out.resource_record_sets().iter().find(|r| r.set_identifier() == Some(set_id)).cloned().expect("record exists")
+}
+
+async fn change(r53: &aws_sdk_route53::Client, zone: &str, action: ChangeAction, rrs: ResourceRecordSet) {
+    let c = Change::builder().action(action).resource_record_set(rrs).build().expect("change");
+    r53.change_resource_record_sets()
+        .hosted_zone_id(zone)
+        .change_batch(ChangeBatch::builder().changes(c).build().expect("batch"))
+        .send()
+        .await
+        .expect("change");
+}
+
+async fn pitr(ddb: &aws_sdk_dynamodb::Client, table: &str, on: bool) {
+    let spec = PointInTimeRecoverySpecification::builder().point_in_time_recovery_enabled(on).build().expect("pitr");
+    ddb.update_continuous_backups().table_name(table).point_in_time_recovery_specification(spec).send().await.expect("pitr");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_reports_each_drift_kind_with_exit_codes() {
+    let local = LocalAws::start(&["--time-scale", "0.1"]);
+    let port = free_port_on_both();
+    let _primary = ApiEndpoint::new(([127, 0, 0, 1], port).into());
+    let _secondary = ApiEndpoint::new(([127, 0, 0, 2], port).into());
+    let r53 = local.route53().await;
+    let east = local.dynamodb("us-east-1").await;
+    let west = local.dynamodb("us-west-2").await;
+
+    let zone = fx::zone(&r53, "check.test").await;
+    let config = HealthCheckConfig::builder()
+        .r#type(HealthCheckType::Http)
+        .ip_address("127.0.0.1")
+        .port(i32::from(port))
+        .resource_path("/health")
+        .request_interval(10)
+        .failure_threshold(3)
+        .build()
+        .expect("config");
+    let hc = r53.create_health_check().caller_reference("check-cli").health_check_config(config).send().await.expect("hc");
+    let hc = hc.health_check().expect("hc").id().to_string();
+    let name = "api.check.test";
+    fx::change(&r53, &zone, fx::failover_changes(name, RrType::A, ("127.0.0.1", "127.0.0.2"), Some(&hc))).await;
+    fx::global_table(&east, "profiles").await;
+    pitr(&west, "profiles", true).await;
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let manifest = dir.path().join("rf.yaml");
+    std::fs::write(
+        &manifest,
+        format!(
+            r#"apiVersion: regionalfailover.io/v1alpha1
+kind: RegionalFailover
+metadata: {{ name: check-me, namespace: default }}
+spec:
+  primary: {{ region: us-east-1, endpoint: 127.0.0.1 }}
+  secondary: {{ region: us-west-2, endpoint: 127.0.0.2 }}
+  dns: {{ hostedZoneId: {zone}, recordName: {name}, recordType: A, nameservers: ["{dns}"] }}
+  healthCheck: {{ id: {hc}, type: HTTP, port: {port}, resourcePath: /health }}
+  table: {{ name: profiles, replicaRegions: [us-west-2] }}
+"#,
+            dns = local.dns
+        ),
+    )
+    .expect("manifest written");
+
+    let (code, json, err) = check(&manifest, &local.endpoint);
+    assert_eq!(code, 0, "in sync: {json:#} {err}");
+    assert_eq!(json[0]["status"]["activeRegion"], "us-east-1");
+    assert_eq!(json[0]["name"], "check-me");
+
+    let table = "profiles";
+    let drift_kinds = [
+        "HealthCheckThresholdMismatch",
+        "HealthCheckDisabled",
+        "PitrDisabled",
+        "RecordTtlTooHigh",
+        "SecondaryRecordMissing",
+        "HealthCheckInverted",
+        "ReplicaMissing",
+    ];
+    for kind in drift_kinds {
+        let mut undo: Option<ResourceRecordSet> = None;
+        match kind {
+            "HealthCheckThresholdMismatch" => {
+                r53.update_health_check().health_check_id(&hc).failure_threshold(5).send().await.expect("u");
+            }
+            "HealthCheckDisabled" => {
+                r53.update_health_check().health_check_id(&hc).disabled(true).send().await.expect("u");
+            }
+            "PitrDisabled" => pitr(&west, table, false).await,
+            "RecordTtlTooHigh" => {
+                let mut r = records(&r53, &zone, "primary").await;
+                r.ttl = Some(300);
+                change(&r53, &zone, ChangeAction::Upsert, r).await;
+            }
+            "SecondaryRecordMissing" => {
+                let r = records(&r53, &zone, "secondary").await;
+                change(&r53, &zone, ChangeAction::Delete, r.clone()).await;
+                undo = Some(r);
+            }
+            "HealthCheckInverted" => {
+                r53.update_health_check().health_check_id(&hc).inverted(true).send().await.expect("u");
+            }
+            "ReplicaMissing" => {
+                let del = ReplicationGroupUpdate::builder()
+                    .delete(DeleteReplicationGroupMemberAction::builder().region_name("us-west-2").build().expect("d"))
+                    .build();
+                east.update_table().table_name(table).replica_updates(del).send().await.expect("removed");
+            }
+            _ => unreachable!(),
+        }
+        let (code, json, err) = check(&manifest, &local.endpoint);
+        assert_eq!(code, 1, "{kind}: drift exits 1 ({err})");
+        assert!(codes(&json).contains(&kind.to_string()), "{kind} reported: {:?}", codes(&json));
+        match kind {
+            "HealthCheckThresholdMismatch" => {
+                r53.update_health_check().health_check_id(&hc).failure_threshold(3).send().await.expect("u");
+            }
+            "HealthCheckDisabled" => {
+                r53.update_health_check().health_check_id(&hc).disabled(false).send().await.expect("u");
+            }
+            "PitrDisabled" => pitr(&west, table, true).await,
+            "RecordTtlTooHigh" => {
+                let mut r = records(&r53, &zone, "primary").await;
+                r.ttl = Some(60);
+                change(&r53, &zone, ChangeAction::Upsert, r).await;
+            }
+            "SecondaryRecordMissing" => change(&r53, &zone, ChangeAction::Create, undo.take().expect("saved")).await,
+            "HealthCheckInverted" => {
+                r53.update_health_check().health_check_id(&hc).inverted(false).send().await.expect("u");
+            }
+            "ReplicaMissing" => {
+                let add = ReplicationGroupUpdate::builder()
+                    .create(CreateReplicationGroupMemberAction::builder().region_name("us-west-2").build().expect("c"))
+                    .build();
+                east.update_table().table_name(table).replica_updates(add).send().await.expect("back");
+                eventually("replica back", std::time::Duration::from_secs(20), || async {
+                    west.describe_table().table_name(table).send().await.ok().map(|_| ())
+                })
+                .await;
+                pitr(&west, table, true).await;
+            }
+            _ => unreachable!(),
+        }
+        let (code, json, err) = check(&manifest, &local.endpoint);
+        assert_eq!(code, 0, "{kind} reverted: {:?} {err}", codes(&json));
+    }
+
+    // Errors exit 2 with a sentence saying what is wrong.
+    let (code, _, err) = check(&dir.path().join("missing.yaml"), &local.endpoint);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read") && err.contains("missing.yaml"), "{err}");
+    let invalid = dir.path().join("invalid.yaml");
+    let text = std::fs::read_to_string(&manifest).expect("read").replace("region: us-west-2", "region: us-east-1");
+    std::fs::write(&invalid, text).expect("write");
+    let (code, _, err) = check(&invalid, &local.endpoint);
+    assert_eq!(code, 2);
+    assert!(err.contains("primary.region and secondary.region must differ"), "{err}");
+    let (code, _, err) = check(&manifest, "http://127.0.0.1:9");
+    assert_eq!(code, 2, "AWS unreachable");
+    assert!(err.contains("cannot read AWS"), "{err}");
+}

@@ -7,9 +7,9 @@
 use std::time::Duration;
 
 use k8s_openapi::{
-    jiff::Timestamp,
     api::coordination::v1::{Lease, LeaseSpec},
     apimachinery::pkg::apis::meta::v1::MicroTime,
+    jiff::Timestamp,
 };
 use kube::{
     Api, Client,
@@ -58,7 +58,12 @@ pub fn decide(lease: Option<&LeaseSpec>, identity: &str, now: Timestamp) -> Leas
 }
 
 /// Runs forever: publishes `true` while this process holds the lease, `false` otherwise.
-pub async fn run(client: Client, cfg: LeaseConfig, tx: watch::Sender<bool>, probes: std::sync::Arc<crate::metrics::Probes>) {
+pub async fn run(
+    client: Client,
+    cfg: LeaseConfig,
+    tx: watch::Sender<bool>,
+    probes: std::sync::Arc<crate::metrics::Probes>,
+) {
     let api: Api<Lease> = Api::namespaced(client, &cfg.namespace);
     loop {
         let leading = match try_acquire(&api, &cfg).await {

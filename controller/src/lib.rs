@@ -3,9 +3,9 @@
 #![deny(warnings, rust_2018_idioms)]
 
 pub mod api;
-pub mod drill;
 pub mod aws;
 pub mod dns;
+pub mod drill;
 mod error;
 pub mod leader;
 pub mod metrics;

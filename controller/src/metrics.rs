@@ -113,7 +113,11 @@ impl Metrics {
         let replication_lag_ms = Family::<ObjectLabels, Gauge>::default();
         registry.register("replication_lag_milliseconds", "Last measured replication lag", replication_lag_ms.clone());
         let predicted_rto_seconds = Family::<ObjectLabels, Gauge>::default();
-        registry.register("predicted_rto_seconds", "interval × threshold + propagation + TTL", predicted_rto_seconds.clone());
+        registry.register(
+            "predicted_rto_seconds",
+            "interval × threshold + propagation + TTL",
+            predicted_rto_seconds.clone(),
+        );
         let drills = Family::<DrillLabels, Counter>::default();
         registry.register("drills", "Finished drills by outcome", drills.clone());
         let last_rto_ms = Family::<ObjectLabels, Gauge>::default();
@@ -231,13 +235,23 @@ mod tests {
     #[test]
     fn aws_counts_are_exported_as_counters() {
         let stats: AwsStatsFn = Arc::new(|| {
-            vec![AwsCallCount { service: "route53".into(), operation: "GetHealthCheck".into(), outcome: "ok".into(), count: 7 }]
+            vec![AwsCallCount {
+                service: "route53".into(),
+                operation: "GetHealthCheck".into(),
+                outcome: "ok".into(),
+                count: 7,
+            }]
         });
         let m = Metrics::new(Some(stats));
         m.count_reconcile("ok");
         let text = m.render().expect("encodes");
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines.contains(&r#"regionalfailover_aws_requests_total{service="route53",operation="GetHealthCheck",outcome="ok"} 7"#), "{text}");
+        assert!(
+            lines.contains(
+                &r#"regionalfailover_aws_requests_total{service="route53",operation="GetHealthCheck",outcome="ok"} 7"#
+            ),
+            "{text}"
+        );
         assert!(lines.contains(&r#"regionalfailover_reconciliations_total{result="ok"} 1"#), "{text}");
     }
 

@@ -22,9 +22,10 @@ const PROBE_POLL: Duration = Duration::from_millis(100);
 /// The API server enforces the CEL rules only from 1.25, so they are evaluated here too, and
 /// cron schedules (which CEL cannot parse) are parsed with the same crate the scheduler uses.
 pub fn spec_error(rf: &RegionalFailover) -> Option<String> {
-    let mut problems = match serde_json::to_value(rf).map_err(|e| e.to_string()).and_then(|v| {
-        validate::cel_violations(&v).map_err(|e| e.to_string())
-    }) {
+    let mut problems = match serde_json::to_value(rf)
+        .map_err(|e| e.to_string())
+        .and_then(|v| validate::cel_violations(&v).map_err(|e| e.to_string()))
+    {
         Ok(v) => v,
         Err(e) => vec![e],
     };
@@ -32,14 +33,20 @@ pub fn spec_error(rf: &RegionalFailover) -> Option<String> {
         if let Some(schedule) = &drill.schedule
             && let Err(e) = crate::drill::schedule::parse(schedule)
         {
-            problems.push(format!("spec.drills[{}].schedule {schedule:?} is not a valid cron expression: {e}", drill.name));
+            problems
+                .push(format!("spec.drills[{}].schedule {schedule:?} is not a valid cron expression: {e}", drill.name));
         }
     }
     if problems.is_empty() { None } else { Some(format!("The spec is invalid: {}.", problems.join("; "))) }
 }
 
 /// Reads everything one status needs.
-pub async fn observe(spec: &RegionalFailoverSpec, previous: &RegionalFailoverStatus, aws: &Aws, now: DateTime<Utc>) -> Observed {
+pub async fn observe(
+    spec: &RegionalFailoverSpec,
+    previous: &RegionalFailoverStatus,
+    aws: &Aws,
+    now: DateTime<Utc>,
+) -> Observed {
     let snapshot = aws.snapshot(spec, true).await.map_err(|e| format!("{e}."));
     let dns_answer = match &snapshot {
         Ok(s) => Some(authoritative_answer(spec, s.zone.as_ref()).await),
@@ -57,7 +64,10 @@ pub async fn observe(spec: &RegionalFailoverSpec, previous: &RegionalFailoverSta
 
 /// The authoritative servers' answer for the record: `spec.dns.nameservers`, else the zone's
 /// delegation set.
-pub async fn authoritative_answer(spec: &RegionalFailoverSpec, zone: Option<&ZoneObserved>) -> Result<Vec<String>, String> {
+pub async fn authoritative_answer(
+    spec: &RegionalFailoverSpec,
+    zone: Option<&ZoneObserved>,
+) -> Result<Vec<String>, String> {
     let entries = if spec.dns.nameservers.is_empty() {
         zone.map(|z| z.name_servers.clone()).unwrap_or_default()
     } else {
@@ -73,7 +83,14 @@ async fn probe_lag(spec: &RegionalFailoverSpec, aws: &Aws, now: DateTime<Utc>) -
     let t = &spec.table;
     let id = format!("{}", now.timestamp_millis());
     let written = aws
-        .put_probe(&spec.primary.region, &t.name, &t.replication_probe.key_attribute, &id, now, Duration::from_secs(3600))
+        .put_probe(
+            &spec.primary.region,
+            &t.name,
+            &t.replication_probe.key_attribute,
+            &id,
+            now,
+            Duration::from_secs(3600),
+        )
         .await;
     if let Err(e) = written {
         tracing::warn!(error = %e, "replication probe write failed");

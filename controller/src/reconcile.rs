@@ -1,7 +1,11 @@
 //! Controller wiring (design §10): validate → observe → build → apply status → events.
 //! `validate` and `build` never touch a client; AWS and DNS are read in `observe`.
 
-use std::{collections::HashMap, sync::{Arc, Mutex}, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use chrono::Utc;
 use futures::StreamExt;
@@ -174,7 +178,11 @@ pub async fn check_access(api: &Api<RegionalFailover>, probes: &Probes) -> Resul
 }
 
 /// Runs the controller until `shutdown` resolves.
-pub async fn run(ctx: Arc<Context>, api: Api<RegionalFailover>, shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static) {
+pub async fn run(
+    ctx: Arc<Context>,
+    api: Api<RegionalFailover>,
+    shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
+) {
     info!("controller started");
     Controller::new(api, watcher::Config::default().any_semantic())
         .graceful_shutdown_on(shutdown)

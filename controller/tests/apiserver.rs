@@ -53,9 +53,11 @@ async fn crd_schema_status_and_columns_on_a_real_apiserver() {
         let obj = yaml_to_object(&case.yaml);
         match case.by {
             RejectedBy::Server => {
-                let err = api.create(&PostParams::default(), &obj).await.err().unwrap_or_else(|| {
-                    panic!("{}: the API server accepted it", case.path.display())
-                });
+                let err = api
+                    .create(&PostParams::default(), &obj)
+                    .await
+                    .err()
+                    .unwrap_or_else(|| panic!("{}: the API server accepted it", case.path.display()));
                 let message = match err {
                     kube::Error::Api(status) => status.message,
                     other => panic!("{}: unexpected error {other}", case.path.display()),
@@ -103,8 +105,7 @@ async fn crd_schema_status_and_columns_on_a_real_apiserver() {
     let status = patched.status.expect("status present");
     assert_eq!(status.active_region.as_deref(), Some("us-east-1"));
     assert_eq!(status.drill.and_then(|d| d.last).and_then(|l| l.measured_rto_seconds), Some(41.5));
-    let managers: Vec<_> =
-        patched.metadata.managed_fields.iter().flatten().filter_map(|m| m.manager.clone()).collect();
+    let managers: Vec<_> = patched.metadata.managed_fields.iter().flatten().filter_map(|m| m.manager.clone()).collect();
     assert!(managers.iter().any(|m| m == "regional-failover"), "field manager recorded: {managers:?}");
 
     // A spec change through the main resource must not be able to touch status.

@@ -5,8 +5,13 @@ mod support;
 
 use std::{path::Path, process::Command};
 
-use aws_sdk_dynamodb::types::{CreateReplicationGroupMemberAction, DeleteReplicationGroupMemberAction, PointInTimeRecoverySpecification, ReplicationGroupUpdate};
-use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, HealthCheckConfig, HealthCheckType, ResourceRecordSet, RrType};
+use aws_sdk_dynamodb::types::{
+    CreateReplicationGroupMemberAction, DeleteReplicationGroupMemberAction, PointInTimeRecoverySpecification,
+    ReplicationGroupUpdate,
+};
+use aws_sdk_route53::types::{
+    Change, ChangeAction, ChangeBatch, HealthCheckConfig, HealthCheckType, ResourceRecordSet, RrType,
+};
 use serde_json::Value;
 use support::{
     aws_fixtures as fx,
@@ -31,7 +36,12 @@ fn check(manifest: &Path, aws_endpoint: &str) -> (i32, Value, String) {
 }
 
 fn codes(json: &Value) -> Vec<String> {
-    json[0]["status"]["drift"].as_array().into_iter().flatten().filter_map(|f| f["code"].as_str().map(String::from)).collect()
+    json[0]["status"]["drift"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["code"].as_str().map(String::from))
+        .collect()
 }
 
 async fn records(r53: &aws_sdk_route53::Client, zone: &str, set_id: &str) -> ResourceRecordSet {
@@ -51,7 +61,12 @@ async fn change(r53: &aws_sdk_route53::Client, zone: &str, action: ChangeAction,
 
 async fn pitr(ddb: &aws_sdk_dynamodb::Client, table: &str, on: bool) {
     let spec = PointInTimeRecoverySpecification::builder().point_in_time_recovery_enabled(on).build().expect("pitr");
-    ddb.update_continuous_backups().table_name(table).point_in_time_recovery_specification(spec).send().await.expect("pitr");
+    ddb.update_continuous_backups()
+        .table_name(table)
+        .point_in_time_recovery_specification(spec)
+        .send()
+        .await
+        .expect("pitr");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -74,7 +89,8 @@ async fn check_reports_each_drift_kind_with_exit_codes() {
         .failure_threshold(3)
         .build()
         .expect("config");
-    let hc = r53.create_health_check().caller_reference("check-cli").health_check_config(config).send().await.expect("hc");
+    let hc =
+        r53.create_health_check().caller_reference("check-cli").health_check_config(config).send().await.expect("hc");
     let hc = hc.health_check().expect("hc").id().to_string();
     let name = "api.check.test";
     fx::change(&r53, &zone, fx::failover_changes(name, RrType::A, ("127.0.0.1", "127.0.0.2"), Some(&hc))).await;

@@ -65,6 +65,9 @@ async fn two_operators_never_both_lead() {
     .await;
     assert!(!leads(&c), "C must not lead while B renews");
     b.kill9();
-    eventually("operator C leads after B's lease expires", Duration::from_secs(40), || async { leads(&c).then_some(()) }).await;
+    eventually("operator C leads after B's lease expires", Duration::from_secs(40), || async {
+        leads(&c).then_some(())
+    })
+    .await;
     c.stop();
 }

@@ -6,7 +6,10 @@ mod support;
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{CreateReplicationGroupMemberAction, DeleteReplicationGroupMemberAction, PointInTimeRecoverySpecification, ReplicationGroupUpdate};
+use aws_sdk_dynamodb::types::{
+    CreateReplicationGroupMemberAction, DeleteReplicationGroupMemberAction, PointInTimeRecoverySpecification,
+    ReplicationGroupUpdate,
+};
 use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecordSet};
 use kube::{
     Api,
@@ -33,7 +36,11 @@ fn has_finding(rf: &RegionalFailover, code: &str) -> bool {
     rf.status.as_ref().is_some_and(|s| s.drift.iter().any(|f| f.code == code))
 }
 
-async fn wait_for(api: &Api<RegionalFailover>, what: &str, pred: impl Fn(&RegionalFailover) -> bool) -> RegionalFailover {
+async fn wait_for(
+    api: &Api<RegionalFailover>,
+    what: &str,
+    pred: impl Fn(&RegionalFailover) -> bool,
+) -> RegionalFailover {
     eventually(what, WAIT, || async {
         let rf = api.get("profile-api").await.ok()?;
         pred(&rf).then_some(rf)
@@ -68,7 +75,12 @@ async fn change(r53: &aws_sdk_route53::Client, zone: &str, action: ChangeAction,
 
 async fn replica_pitr(ddb: &aws_sdk_dynamodb::Client, table: &str, on: bool) {
     let spec = PointInTimeRecoverySpecification::builder().point_in_time_recovery_enabled(on).build().expect("pitr");
-    ddb.update_continuous_backups().table_name(table).point_in_time_recovery_specification(spec).send().await.expect("pitr set");
+    ddb.update_continuous_backups()
+        .table_name(table)
+        .point_in_time_recovery_specification(spec)
+        .send()
+        .await
+        .expect("pitr set");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -146,7 +158,9 @@ async fn operator_reports_drift_health_and_active_region() {
             }
             "ReplicaMissing" => {
                 let del = ReplicationGroupUpdate::builder()
-                    .delete(DeleteReplicationGroupMemberAction::builder().region_name("us-west-2").build().expect("delete"))
+                    .delete(
+                        DeleteReplicationGroupMemberAction::builder().region_name("us-west-2").build().expect("delete"),
+                    )
                     .build();
                 east.update_table().table_name(&table).replica_updates(del).send().await.expect("replica removed");
             }
@@ -173,7 +187,9 @@ async fn operator_reports_drift_health_and_active_region() {
             }
             "ReplicaMissing" => {
                 let add = ReplicationGroupUpdate::builder()
-                    .create(CreateReplicationGroupMemberAction::builder().region_name("us-west-2").build().expect("create"))
+                    .create(
+                        CreateReplicationGroupMemberAction::builder().region_name("us-west-2").build().expect("create"),
+                    )
                     .build();
                 east.update_table().table_name(&table).replica_updates(add).send().await.expect("replica back");
                 eventually("replica table back", WAIT, || async {
@@ -204,7 +220,11 @@ async fn operator_reports_drift_health_and_active_region() {
     .await;
 
     // Throttling slows reconciliation but never breaks it: verification keeps completing.
-    let rule = local.control("POST", "/faults", Some(&json!({"service": "route53", "operation": "*", "kind": "throttle", "count": 6})));
+    let rule = local.control(
+        "POST",
+        "/faults",
+        Some(&json!({"service": "route53", "operation": "*", "kind": "throttle", "count": 6})),
+    );
     let rule_id = rule["id"].clone();
     eventually("the injected throttles to be hit", WAIT, || async {
         let faults = local.control("GET", "/faults", None);
@@ -224,7 +244,8 @@ async fn operator_reports_drift_health_and_active_region() {
     .await;
     let (_, metrics) = operator.http_get("/metrics").expect("metrics served");
     assert!(
-        metrics.lines().any(|l| l.starts_with("regionalfailover_aws_requests_total{service=\"route53\"") && l.contains("outcome=\"throttled\"")),
+        metrics.lines().any(|l| l.starts_with("regionalfailover_aws_requests_total{service=\"route53\"")
+            && l.contains("outcome=\"throttled\"")),
         "throttles are counted:\n{metrics}"
     );
     operator.stop();

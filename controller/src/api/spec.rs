@@ -22,11 +22,36 @@ use super::status::RegionalFailoverStatus;
     namespaced,
     doc = "A two-region active-passive deployment whose failover the operator verifies and drills.",
     status = "RegionalFailoverStatus",
-    printcolumn(name = "ACTIVE", type_ = "string", description = "Region the authoritative DNS servers answer with now", json_path = ".status.activeRegion"),
-    printcolumn(name = "HEALTH", type_ = "string", description = "Primary health check as Route 53 sees it", json_path = ".status.health.status"),
-    printcolumn(name = "IN-SYNC", type_ = "string", description = "True when live AWS matches the spec", json_path = ".status.conditions[?(@.type==\"InSync\")].status"),
-    printcolumn(name = "REPL-LAG", type_ = "number", description = "Last measured replication lag in seconds", json_path = ".status.replication.lagSeconds"),
-    printcolumn(name = "LAST-RTO", type_ = "number", description = "Seconds from injection to DNS answering with the secondary in the last drill", json_path = ".status.drill.last.measuredRtoSeconds"),
+    printcolumn(
+        name = "ACTIVE",
+        type_ = "string",
+        description = "Region the authoritative DNS servers answer with now",
+        json_path = ".status.activeRegion"
+    ),
+    printcolumn(
+        name = "HEALTH",
+        type_ = "string",
+        description = "Primary health check as Route 53 sees it",
+        json_path = ".status.health.status"
+    ),
+    printcolumn(
+        name = "IN-SYNC",
+        type_ = "string",
+        description = "True when live AWS matches the spec",
+        json_path = ".status.conditions[?(@.type==\"InSync\")].status"
+    ),
+    printcolumn(
+        name = "REPL-LAG",
+        type_ = "number",
+        description = "Last measured replication lag in seconds",
+        json_path = ".status.replication.lagSeconds"
+    ),
+    printcolumn(
+        name = "LAST-RTO",
+        type_ = "number",
+        description = "Seconds from injection to DNS answering with the secondary in the last drill",
+        json_path = ".status.drill.last.measuredRtoSeconds"
+    ),
     printcolumn(name = "AGE", type_ = "date", json_path = ".metadata.creationTimestamp")
 )]
 #[x_kube(validation = Rule::new("self.primary.region != self.secondary.region").message("primary.region and secondary.region must differ: a failover pair needs two regions"))]
@@ -272,11 +297,7 @@ impl Default for Objectives {
 
 impl Default for ReplicationProbe {
     fn default() -> Self {
-        Self {
-            enabled: false,
-            key_attribute: default_key_attribute(),
-            interval_seconds: default_probe_interval(),
-        }
+        Self { enabled: false, key_attribute: default_key_attribute(), interval_seconds: default_probe_interval() }
     }
 }
 

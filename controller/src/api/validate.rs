@@ -80,8 +80,7 @@ mod tests {
         let v = &crd.spec.versions[0];
         assert_eq!(v.name, "v1alpha1");
         assert!(v.subresources.as_ref().and_then(|s| s.status.as_ref()).is_some());
-        let cols: Vec<_> =
-            v.additional_printer_columns.iter().flatten().map(|c| c.name.as_str()).collect();
+        let cols: Vec<_> = v.additional_printer_columns.iter().flatten().map(|c| c.name.as_str()).collect();
         assert_eq!(cols, ["ACTIVE", "HEALTH", "IN-SYNC", "REPL-LAG", "LAST-RTO", "AGE"]);
     }
 

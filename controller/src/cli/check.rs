@@ -68,7 +68,8 @@ fn verdict(s: &RegionalFailoverStatus) -> u8 {
 fn print_table(name: &str, s: &RegionalFailoverStatus) {
     println!("{name}");
     println!("  active region   {}", s.active_region.as_deref().unwrap_or("unknown"));
-    let health = s.health.as_ref().map(|h| format!("{:?} ({}/{} checkers)", h.status, h.checkers_healthy, h.checkers_reporting));
+    let health =
+        s.health.as_ref().map(|h| format!("{:?} ({}/{} checkers)", h.status, h.checkers_healthy, h.checkers_reporting));
     println!("  health          {}", health.unwrap_or_else(|| "unknown".into()));
     if let Some(p) = s.predicted_rto_seconds {
         println!("  predicted RTO   {p}s");

@@ -62,10 +62,7 @@ pub fn fail(message: &str) -> ExitCode {
 
 /// Reads FILE, or standard input for `-`.
 pub fn read_input(path: &std::path::Path) -> Result<String, regional_failover::Error> {
-    let read = if path.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin())
-    } else {
-        std::fs::read_to_string(path)
-    };
+    let read =
+        if path.as_os_str() == "-" { std::io::read_to_string(std::io::stdin()) } else { std::fs::read_to_string(path) };
     read.map_err(|source| regional_failover::Error::Read { path: path.display().to_string(), source })
 }

@@ -64,11 +64,18 @@ impl AbortCause {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Create the AWS-side one-time schedule that restores `original` at `at` by itself.
-    CreateFailsafe { at: DateTime<Utc>, original: OriginalHealthCheck },
+    CreateFailsafe {
+        at: DateTime<Utc>,
+        original: OriginalHealthCheck,
+    },
     /// Set `Inverted` so the healthy primary reports unhealthy.
-    Invert { health_check_id: String },
+    Invert {
+        health_check_id: String,
+    },
     /// Put `Inverted`/`Disabled` back as they were.
-    Restore { original: OriginalHealthCheck },
+    Restore {
+        original: OriginalHealthCheck,
+    },
     DeleteFailsafe,
 }
 
@@ -83,7 +90,13 @@ pub struct Step {
 pub const FAILBACK_GRACE_SECONDS: i64 = 300;
 
 /// A new drill, in `Pending`.
-pub fn start(name: &str, trigger: DrillTrigger, timeout_seconds: u32, objective_rto: u32, now: DateTime<Utc>) -> DrillRecord {
+pub fn start(
+    name: &str,
+    trigger: DrillTrigger,
+    timeout_seconds: u32,
+    objective_rto: u32,
+    now: DateTime<Utc>,
+) -> DrillRecord {
     DrillRecord {
         name: name.to_string(),
         trigger,
@@ -178,9 +191,13 @@ pub fn step(r: &DrillRecord, obs: &Observation, now: DateTime<Utc>) -> Step {
     let deadline = r.deadline.unwrap_or(r.started_at);
     if let Some(cause) = obs.abort {
         return match r.phase {
-            DrillPhase::Pending | DrillPhase::Preflight => {
-                finish(r, DrillPhase::Aborted, Some(cause.reason()), "The drill was stopped before it changed anything.".into(), now)
-            }
+            DrillPhase::Pending | DrillPhase::Preflight => finish(
+                r,
+                DrillPhase::Aborted,
+                Some(cause.reason()),
+                "The drill was stopped before it changed anything.".into(),
+                now,
+            ),
             DrillPhase::Injecting | DrillPhase::AwaitingFailover => to_restoring(
                 r,
                 Some(cause.reason()),
@@ -206,7 +223,13 @@ fn advance(mut r: DrillRecord, obs: &Observation, now: DateTime<Utc>, deadline: 
         DrillPhase::Preflight => preflight(r, obs, now),
         DrillPhase::Injecting => {
             let Some(original) = r.original.clone() else {
-                return finish(r, DrillPhase::Failed, Some("NoOriginalSettings"), "The health check settings were not captured; nothing was changed.".into(), now);
+                return finish(
+                    r,
+                    DrillPhase::Failed,
+                    Some("NoOriginalSettings"),
+                    "The health check settings were not captured; nothing was changed.".into(),
+                    now,
+                );
             };
             r.phase = DrillPhase::AwaitingFailover;
             r.injected_at = Some(now);
@@ -246,13 +269,28 @@ fn preflight(mut r: DrillRecord, obs: &Observation, now: DateTime<Utc>) -> Step 
     } else if p.other_drill_running {
         Some(("DrillAlreadyRunning", "Another drill is running for this failover pair.".to_string()))
     } else if !p.primary_healthy {
-        Some(("PrimaryUnhealthy", "The primary is already unhealthy: this looks like a real incident, not a time for a drill.".to_string()))
+        Some((
+            "PrimaryUnhealthy",
+            "The primary is already unhealthy: this looks like a real incident, not a time for a drill.".to_string(),
+        ))
     } else if !p.secondary_answers {
-        Some(("SecondaryNotAnswering", "The secondary endpoint does not answer its health path: failing over would cause an outage.".to_string()))
+        Some((
+            "SecondaryNotAnswering",
+            "The secondary endpoint does not answer its health path: failing over would cause an outage.".to_string(),
+        ))
     } else if !p.replicas_not_active.is_empty() {
-        Some(("ReplicaNotActive", format!("Replica(s) not ACTIVE in {}: the standby could serve stale or no data.", p.replicas_not_active.join(", "))))
+        Some((
+            "ReplicaNotActive",
+            format!(
+                "Replica(s) not ACTIVE in {}: the standby could serve stale or no data.",
+                p.replicas_not_active.join(", ")
+            ),
+        ))
     } else if !p.drift_codes.is_empty() {
-        Some(("DriftDetected", format!("Live AWS differs from the spec ({}): fix drift before drilling.", p.drift_codes.join(", "))))
+        Some((
+            "DriftDetected",
+            format!("Live AWS differs from the spec ({}): fix drift before drilling.", p.drift_codes.join(", ")),
+        ))
     } else {
         None
     };
@@ -260,10 +298,22 @@ fn preflight(mut r: DrillRecord, obs: &Observation, now: DateTime<Utc>) -> Step 
         return finish(r, DrillPhase::Failed, Some(reason), message, now);
     }
     let Some(original) = obs.health_check.clone() else {
-        return finish(r, DrillPhase::Failed, Some("HealthCheckUnreadable"), "The health check could not be read; nothing was changed.".into(), now);
+        return finish(
+            r,
+            DrillPhase::Failed,
+            Some("HealthCheckUnreadable"),
+            "The health check could not be read; nothing was changed.".into(),
+            now,
+        );
     };
     if original.inverted || original.disabled {
-        return finish(r, DrillPhase::Failed, Some("HealthCheckNotNormal"), "The health check is already inverted or disabled; refusing to drill.".into(), now);
+        return finish(
+            r,
+            DrillPhase::Failed,
+            Some("HealthCheckNotNormal"),
+            "The health check is already inverted or disabled; refusing to drill.".into(),
+            now,
+        );
     }
     r.phase = DrillPhase::Injecting;
     r.original = Some(original.clone());
@@ -300,7 +350,9 @@ fn awaiting_failback(mut r: DrillRecord, obs: &Observation, now: DateTime<Utc>, 
         };
     }
     if now >= deadline + chrono::Duration::seconds(FAILBACK_GRACE_SECONDS) {
-        let msg = "The health check is restored but DNS still does not answer with the primary; check the primary endpoint.".into();
+        let msg =
+            "The health check is restored but DNS still does not answer with the primary; check the primary endpoint."
+                .into();
         return finish(r, DrillPhase::Failed, Some("FailbackTimeout"), msg, now);
     }
     Step { record: r, actions: Vec::new() }

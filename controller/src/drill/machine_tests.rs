@@ -23,7 +23,13 @@ fn good_preflight() -> Preflight {
 }
 
 fn obs(dns: DnsAnswer) -> Observation {
-    Observation { health_check: Some(hc(false)), primary_unhealthy: false, dns, preflight: Some(good_preflight()), abort: None }
+    Observation {
+        health_check: Some(hc(false)),
+        primary_unhealthy: false,
+        dns,
+        preflight: Some(good_preflight()),
+        abort: None,
+    }
 }
 
 fn new_drill() -> DrillRecord {
@@ -107,7 +113,8 @@ fn rto_above_objective_fails_after_restoring() {
 
 #[test]
 fn each_preflight_refusal_fails_without_actions() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut Preflight)>)> = vec![
+    type Mutation = Box<dyn Fn(&mut Preflight)>;
+    let cases: Vec<(&str, Mutation)> = vec![
         ("PrimaryUnhealthy", Box::new(|p| p.primary_healthy = false)),
         ("SecondaryNotAnswering", Box::new(|p| p.secondary_answers = false)),
         ("ReplicaNotActive", Box::new(|p| p.replicas_not_active = vec!["us-west-2".into()])),
@@ -193,12 +200,16 @@ fn abort_in_each_phase_restores_when_needed() {
                 let mut o = obs(DnsAnswer::Primary);
                 o.abort = Some(cause);
                 let s = step(&r, &o, t(100 + i));
-                assert!(!s.actions.iter().any(|a| matches!(a, Action::Invert { .. } | Action::CreateFailsafe { .. })), "{phase:?}");
+                assert!(
+                    !s.actions.iter().any(|a| matches!(a, Action::Invert { .. } | Action::CreateFailsafe { .. })),
+                    "{phase:?}"
+                );
                 restored |= s.actions.iter().any(|a| matches!(a, Action::Restore { .. }));
                 r = s.record;
             }
             assert_eq!(r.phase, DrillPhase::Aborted, "{cause:?} in {phase:?}");
-            let needs_restore = matches!(phase, DrillPhase::Injecting | DrillPhase::AwaitingFailover | DrillPhase::Restoring);
+            let needs_restore =
+                matches!(phase, DrillPhase::Injecting | DrillPhase::AwaitingFailover | DrillPhase::Restoring);
             assert_eq!(restored, needs_restore, "{cause:?} in {phase:?}");
         }
     }

@@ -33,7 +33,10 @@ mod tests {
     fn weekly_schedule_parses_and_fires_on_tuesday_3am() {
         let cron = parse("0 3 * * TUE").expect("parses");
         // 2026-11-24 is a Tuesday.
-        assert_eq!(due_since(&cron, at("2026-11-22T00:00:00Z"), at("2026-11-24T03:00:30Z")), Some(at("2026-11-24T03:00:00Z")));
+        assert_eq!(
+            due_since(&cron, at("2026-11-22T00:00:00Z"), at("2026-11-24T03:00:30Z")),
+            Some(at("2026-11-24T03:00:00Z"))
+        );
         assert_eq!(due_since(&cron, at("2026-11-24T03:00:00Z"), at("2026-11-24T04:00:00Z")), None);
     }
 

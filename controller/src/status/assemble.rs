@@ -104,12 +104,8 @@ fn apply_probe(replication: &mut ReplicationStatus, probe: Option<&LagProbe>) {
         replica.lag_seconds = probe.lags.iter().find(|(r, _)| *r == replica.region).and_then(|(_, l)| *l);
     }
     // The pair is only as fresh as its slowest replica; a replica never seen counts as unknown.
-    replication.lag_seconds = probe
-        .lags
-        .iter()
-        .map(|(_, l)| *l)
-        .collect::<Option<Vec<f64>>>()
-        .and_then(|l| l.into_iter().reduce(f64::max));
+    replication.lag_seconds =
+        probe.lags.iter().map(|(_, l)| *l).collect::<Option<Vec<f64>>>().and_then(|l| l.into_iter().reduce(f64::max));
     replication.probed_at = Some(probe.probed_at);
 }
 

@@ -172,7 +172,9 @@ fn check_role(spec: &RegionalFailoverSpec, which: FailoverRole, records: &[&Reco
             None => (NOT_SET, "has no health check: Route 53 keeps serving it while the primary is down".to_string()),
             Some(other) => (
                 other,
-                format!("carries health check {other}: failover follows a check this operator does not verify or drill"),
+                format!(
+                    "carries health check {other}: failover follows a check this operator does not verify or drill"
+                ),
             ),
         };
         out.push(finding(

@@ -37,8 +37,7 @@ impl Peer {
     pub fn start(script: &str, args: &[&str], timeout: Duration) -> Peer {
         let dir = tempfile::tempdir().expect("temp dir");
         let dir_path = dir.path().to_path_buf();
-        let args: Vec<String> =
-            args.iter().map(|a| a.replace("{dir}", &dir_path.to_string_lossy())).collect();
+        let args: Vec<String> = args.iter().map(|a| a.replace("{dir}", &dir_path.to_string_lossy())).collect();
         let mut child = Command::new(repo_root().join(script))
             .args(&args)
             .stdout(Stdio::piped())

@@ -6,8 +6,6 @@ mod support;
 
 use std::{path::Path, process::Command};
 
-use aws_sdk_dynamodb::types::PointInTimeRecoverySpecification;
-use aws_sdk_route53::types::{HealthCheckConfig, HealthCheckType, RrType};
 use kube::Api;
 use regional_failover::api::{ConditionStatus, RegionalFailover};
 use std::time::Duration;
@@ -81,44 +79,11 @@ async fn operator_works_with_exactly_the_charts_rbac() {
     let _primary = ApiEndpoint::new(([127, 0, 0, 1], port).into());
     let _secondary = ApiEndpoint::new(([127, 0, 0, 2], port).into());
     let r53 = local.route53().await;
-    let zone = fx::zone(&r53, "rbac.test").await;
-    let config = HealthCheckConfig::builder()
-        .r#type(HealthCheckType::Http)
-        .ip_address("127.0.0.1")
-        .port(i32::from(port))
-        .resource_path("/health")
-        .request_interval(10)
-        .failure_threshold(3)
-        .build()
-        .expect("config");
-    let hc = r53.create_health_check().caller_reference("rbac").health_check_config(config).send().await.expect("hc");
-    let hc = hc.health_check().expect("hc").id().to_string();
-    fx::change(&r53, &zone, fx::failover_changes("api.rbac.test", RrType::A, ("127.0.0.1", "127.0.0.2"), Some(&hc)))
-        .await;
-    fx::global_table(&local.dynamodb("us-east-1").await, "profiles").await;
-    let pitr = PointInTimeRecoverySpecification::builder().point_in_time_recovery_enabled(true).build().expect("pitr");
-    local
-        .dynamodb("us-west-2")
-        .await
-        .update_continuous_backups()
-        .table_name("profiles")
-        .point_in_time_recovery_specification(pitr)
-        .send()
-        .await
-        .expect("replica pitr");
+    let (east, west) = (local.dynamodb("us-east-1").await, local.dynamodb("us-west-2").await);
+    let (zone, hc) = fx::loopback_baseline(&r53, &east, &west, "rbac.test", port).await;
     let object = cluster.peer.dir.join("rf.yaml");
-    std::fs::write(
-        &object,
-        format!(
-            "apiVersion: regionalfailover.io/v1alpha1\nkind: RegionalFailover\nmetadata: {{ name: profile-api, namespace: {ns} }}\n\
-             spec:\n  primary: {{ region: us-east-1, endpoint: 127.0.0.1 }}\n  secondary: {{ region: us-west-2, endpoint: 127.0.0.2 }}\n\
-             \x20 dns: {{ hostedZoneId: {zone}, recordName: api.rbac.test, recordType: A, nameservers: [\"{dns}\"] }}\n\
-             \x20 healthCheck: {{ id: {hc}, type: HTTP, port: {port} }}\n  table: {{ name: profiles, replicaRegions: [us-west-2] }}\n\
-             \x20 verifyIntervalSeconds: 10\n",
-            dns = local.dns
-        ),
-    )
-    .expect("object written");
+    let text = fx::loopback_manifest("profile-api", &ns, &zone, "rbac.test", &hc, port, &local.dns.to_string());
+    std::fs::write(&object, text).expect("object written");
     let (ok, _, err) = cluster.kubectl(&["apply", "--validate=false", "-f", &object.to_string_lossy()]);
     assert!(ok, "{err}");
 

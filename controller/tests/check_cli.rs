@@ -6,12 +6,9 @@ mod support;
 use std::{path::Path, process::Command};
 
 use aws_sdk_dynamodb::types::{
-    CreateReplicationGroupMemberAction, DeleteReplicationGroupMemberAction, PointInTimeRecoverySpecification,
-    ReplicationGroupUpdate,
+    CreateReplicationGroupMemberAction, DeleteReplicationGroupMemberAction, ReplicationGroupUpdate,
 };
-use aws_sdk_route53::types::{
-    Change, ChangeAction, ChangeBatch, HealthCheckConfig, HealthCheckType, ResourceRecordSet, RrType,
-};
+use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecordSet};
 use serde_json::Value;
 use support::{
     aws_fixtures as fx,
@@ -59,16 +56,6 @@ async fn change(r53: &aws_sdk_route53::Client, zone: &str, action: ChangeAction,
         .expect("change");
 }
 
-async fn pitr(ddb: &aws_sdk_dynamodb::Client, table: &str, on: bool) {
-    let spec = PointInTimeRecoverySpecification::builder().point_in_time_recovery_enabled(on).build().expect("pitr");
-    ddb.update_continuous_backups()
-        .table_name(table)
-        .point_in_time_recovery_specification(spec)
-        .send()
-        .await
-        .expect("pitr");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn check_reports_each_drift_kind_with_exit_codes() {
     let local = LocalAws::start(&["--time-scale", "0.1"]);
@@ -79,43 +66,11 @@ async fn check_reports_each_drift_kind_with_exit_codes() {
     let east = local.dynamodb("us-east-1").await;
     let west = local.dynamodb("us-west-2").await;
 
-    let zone = fx::zone(&r53, "check.test").await;
-    let config = HealthCheckConfig::builder()
-        .r#type(HealthCheckType::Http)
-        .ip_address("127.0.0.1")
-        .port(i32::from(port))
-        .resource_path("/health")
-        .request_interval(10)
-        .failure_threshold(3)
-        .build()
-        .expect("config");
-    let hc =
-        r53.create_health_check().caller_reference("check-cli").health_check_config(config).send().await.expect("hc");
-    let hc = hc.health_check().expect("hc").id().to_string();
-    let name = "api.check.test";
-    fx::change(&r53, &zone, fx::failover_changes(name, RrType::A, ("127.0.0.1", "127.0.0.2"), Some(&hc))).await;
-    fx::global_table(&east, "profiles").await;
-    pitr(&west, "profiles", true).await;
-
+    let (zone, hc) = fx::loopback_baseline(&r53, &east, &west, "check.test", port).await;
     let dir = tempfile::tempdir().expect("tmp");
     let manifest = dir.path().join("rf.yaml");
-    std::fs::write(
-        &manifest,
-        format!(
-            r#"apiVersion: regionalfailover.io/v1alpha1
-kind: RegionalFailover
-metadata: {{ name: check-me, namespace: default }}
-spec:
-  primary: {{ region: us-east-1, endpoint: 127.0.0.1 }}
-  secondary: {{ region: us-west-2, endpoint: 127.0.0.2 }}
-  dns: {{ hostedZoneId: {zone}, recordName: {name}, recordType: A, nameservers: ["{dns}"] }}
-  healthCheck: {{ id: {hc}, type: HTTP, port: {port}, resourcePath: /health }}
-  table: {{ name: profiles, replicaRegions: [us-west-2] }}
-"#,
-            dns = local.dns
-        ),
-    )
-    .expect("manifest written");
+    let text = fx::loopback_manifest("check-me", "default", &zone, "check.test", &hc, port, &local.dns.to_string());
+    std::fs::write(&manifest, text).expect("manifest written");
 
     let (code, json, err) = check(&manifest, &local.endpoint);
     assert_eq!(code, 0, "in sync: {json:#} {err}");
@@ -141,7 +96,7 @@ spec:
             "HealthCheckDisabled" => {
                 r53.update_health_check().health_check_id(&hc).disabled(true).send().await.expect("u");
             }
-            "PitrDisabled" => pitr(&west, table, false).await,
+            "PitrDisabled" => fx::set_pitr(&west, table, false).await,
             "RecordTtlTooHigh" => {
                 let mut r = records(&r53, &zone, "primary").await;
                 r.ttl = Some(300);
@@ -173,7 +128,7 @@ spec:
             "HealthCheckDisabled" => {
                 r53.update_health_check().health_check_id(&hc).disabled(false).send().await.expect("u");
             }
-            "PitrDisabled" => pitr(&west, table, true).await,
+            "PitrDisabled" => fx::set_pitr(&west, table, true).await,
             "RecordTtlTooHigh" => {
                 let mut r = records(&r53, &zone, "primary").await;
                 r.ttl = Some(60);
@@ -192,7 +147,7 @@ spec:
                     west.describe_table().table_name(table).send().await.ok().map(|_| ())
                 })
                 .await;
-                pitr(&west, table, true).await;
+                fx::set_pitr(&west, table, true).await;
             }
             _ => unreachable!(),
         }

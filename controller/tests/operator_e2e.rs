@@ -7,8 +7,7 @@ mod support;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    CreateReplicationGroupMemberAction, DeleteReplicationGroupMemberAction, PointInTimeRecoverySpecification,
-    ReplicationGroupUpdate,
+    CreateReplicationGroupMemberAction, DeleteReplicationGroupMemberAction, ReplicationGroupUpdate,
 };
 use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecordSet};
 use kube::{
@@ -19,7 +18,7 @@ use kube::{
 use regional_failover::api::{ConditionStatus, RegionalFailover};
 use serde_json::{Value, json};
 use support::{
-    baseline,
+    aws_fixtures as fx, baseline,
     cluster::{Cluster, install_crd, namespace},
     endpoint::{ApiEndpoint, free_port_on_both},
     localaws::{LocalAws, eventually},
@@ -71,16 +70,6 @@ async fn change(r53: &aws_sdk_route53::Client, zone: &str, action: ChangeAction,
     let change = Change::builder().action(action).resource_record_set(rrs).build().expect("change");
     let batch = ChangeBatch::builder().changes(change).build().expect("batch");
     r53.change_resource_record_sets().hosted_zone_id(zone).change_batch(batch).send().await.expect("change applied");
-}
-
-async fn replica_pitr(ddb: &aws_sdk_dynamodb::Client, table: &str, on: bool) {
-    let spec = PointInTimeRecoverySpecification::builder().point_in_time_recovery_enabled(on).build().expect("pitr");
-    ddb.update_continuous_backups()
-        .table_name(table)
-        .point_in_time_recovery_specification(spec)
-        .send()
-        .await
-        .expect("pitr set");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -138,7 +127,7 @@ async fn operator_reports_drift_health_and_active_region() {
             "HealthCheckDisabled" => {
                 r53.update_health_check().health_check_id(&hc).disabled(true).send().await.expect("update");
             }
-            "PitrDisabled" => replica_pitr(&west, &table, false).await,
+            "PitrDisabled" => fx::set_pitr(&west, &table, false).await,
             "RecordTtlTooHigh" => {
                 let mut rrs = record(&r53, &zone, &name, "primary").await.expect("primary record");
                 rrs.ttl = Some(300);
@@ -176,7 +165,7 @@ async fn operator_reports_drift_health_and_active_region() {
             "HealthCheckDisabled" => {
                 r53.update_health_check().health_check_id(&hc).disabled(false).send().await.expect("revert");
             }
-            "PitrDisabled" => replica_pitr(&west, &table, true).await,
+            "PitrDisabled" => fx::set_pitr(&west, &table, true).await,
             "RecordTtlTooHigh" => {
                 let mut rrs = record(&r53, &zone, &name, "primary").await.expect("primary record");
                 rrs.ttl = Some(60);
@@ -196,7 +185,7 @@ async fn operator_reports_drift_health_and_active_region() {
                     west.describe_table().table_name(&table).send().await.ok().map(|_| ())
                 })
                 .await;
-                replica_pitr(&west, &table, true).await;
+                fx::set_pitr(&west, &table, true).await;
             }
             _ => unreachable!(),
         }

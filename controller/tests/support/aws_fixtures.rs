@@ -160,3 +160,64 @@ pub fn spec(zone_id: &str, hc: &str, record_name: &str, table: &str) -> Regional
     }))
     .expect("spec deserializes")
 }
+
+/// Turns point-in-time recovery on or off for `table` in the client's region.
+pub async fn set_pitr(ddb: &aws_sdk_dynamodb::Client, table: &str, on: bool) {
+    let spec = PointInTimeRecoverySpecification::builder().point_in_time_recovery_enabled(on).build().expect("pitr");
+    ddb.update_continuous_backups()
+        .table_name(table)
+        .point_in_time_recovery_specification(spec)
+        .send()
+        .await
+        .expect("UpdateContinuousBackups");
+}
+
+/// A complete, in-sync baseline on loopback, as Terraform's examples/local builds it but in about
+/// a second: zone `zone_name`, an HTTP health check of 127.0.0.1:`port`/health, A failover records
+/// `api.<zone_name>` → 127.0.0.1 / 127.0.0.2, and the `profiles` global table with PITR in both
+/// regions. Returns (zone id, health check id).
+pub async fn loopback_baseline(
+    r53: &aws_sdk_route53::Client,
+    east: &aws_sdk_dynamodb::Client,
+    west: &aws_sdk_dynamodb::Client,
+    zone_name: &str,
+    port: u16,
+) -> (String, String) {
+    let zone_id = zone(r53, zone_name).await;
+    let config = HealthCheckConfig::builder()
+        .r#type(HealthCheckType::Http)
+        .ip_address("127.0.0.1")
+        .port(i32::from(port))
+        .resource_path("/health")
+        .request_interval(10)
+        .failure_threshold(3)
+        .build()
+        .expect("config");
+    let out =
+        r53.create_health_check().caller_reference(unique("hc")).health_check_config(config).send().await.expect("hc");
+    let hc = out.health_check().expect("health check").id().to_string();
+    let name = format!("api.{zone_name}");
+    change(r53, &zone_id, failover_changes(&name, RrType::A, ("127.0.0.1", "127.0.0.2"), Some(&hc))).await;
+    global_table(east, "profiles").await;
+    set_pitr(west, "profiles", true).await;
+    (zone_id, hc)
+}
+
+/// A RegionalFailover manifest for [`loopback_baseline`], asking `dns` as the authoritative server.
+pub fn loopback_manifest(
+    name: &str,
+    namespace: &str,
+    zone_id: &str,
+    zone_name: &str,
+    hc: &str,
+    port: u16,
+    dns: &str,
+) -> String {
+    format!(
+        "apiVersion: regionalfailover.io/v1alpha1\nkind: RegionalFailover\nmetadata: {{ name: {name}, namespace: {namespace} }}\n\
+         spec:\n  primary: {{ region: us-east-1, endpoint: 127.0.0.1 }}\n  secondary: {{ region: us-west-2, endpoint: 127.0.0.2 }}\n\
+         \x20 dns: {{ hostedZoneId: {zone_id}, recordName: api.{zone_name}, recordType: A, nameservers: [\"{dns}\"] }}\n\
+         \x20 healthCheck: {{ id: {hc}, type: HTTP, port: {port}, resourcePath: /health }}\n\
+         \x20 table: {{ name: profiles, replicaRegions: [us-west-2] }}\n  verifyIntervalSeconds: 10\n"
+    )
+}

@@ -105,6 +105,18 @@ async fn operator_reports_drift_health_and_active_region() {
     assert_eq!(status.replication.as_ref().map(|r| r.replicas.len()), Some(1));
     assert!(status.predicted_rto_seconds.is_some());
 
+    // The opt-in canary write measures replication lag end to end.
+    local.control("POST", "/replication", Some(&json!({"delaySeconds": 0.5})));
+    let probe = json!({"spec": {"table": {"replicationProbe": {"enabled": true, "intervalSeconds": 30}}}});
+    api.patch("profile-api", &PatchParams::default(), &Patch::Merge(&probe)).await.expect("probe enabled");
+    let rf = wait_for(&api, "a measured replication lag", |rf| {
+        rf.status.as_ref().and_then(|s| s.replication.as_ref()).and_then(|r| r.lag_seconds).is_some()
+    })
+    .await;
+    let lag = rf.status.and_then(|s| s.replication).and_then(|r| r.lag_seconds).expect("lag");
+    assert!((0.4..5.0).contains(&lag), "lag {lag}s reflects the 0.5 s replication delay");
+    local.control("POST", "/replication", Some(&json!({"delaySeconds": 0})));
+
     let r53 = local.route53().await;
     let west = local.dynamodb("us-west-2").await;
     let east = local.dynamodb("us-east-1").await;
@@ -192,6 +204,23 @@ async fn operator_reports_drift_health_and_active_region() {
         wait_for(&api, &format!("{code} cleared"), |rf| !has_finding(rf, code)).await;
     }
     wait_for(&api, "InSync again", |rf| condition(rf, "InSync") == Some(ConditionStatus::True)).await;
+    // Transitions were announced as events on the object.
+    let events: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        &ns,
+        &ApiResource::from_gvk(&GroupVersionKind::gvk("events.k8s.io", "v1", "Event")),
+    );
+    let reasons: Vec<String> = events
+        .list(&Default::default())
+        .await
+        .expect("events listed")
+        .items
+        .iter()
+        .filter_map(|e| e.data["reason"].as_str().map(String::from))
+        .collect();
+    for reason in ["DriftDetected", "DriftResolved"] {
+        assert!(reasons.iter().any(|r| r == reason), "event {reason} in {reasons:?}");
+    }
 
     // A real outage: the primary stops answering; Route 53 fails over and the operator sees it.
     primary.stop();

@@ -78,6 +78,7 @@ def test_default_env_follows_the_cli_contract(default_docs, default_values):
         "RF_HEALTH_STATUS_RPS": str(budget["healthStatusRps"]),
         "RF_DYNAMODB_RPS": str(budget["dynamodbRps"]),
         "RF_DEFAULT_VERIFY_INTERVAL_SECONDS": str(default_values["defaultVerifyIntervalSeconds"]),
+        "RF_FAILSAFE_SCHEDULE_GROUP": default_values["drillFailsafe"]["scheduleGroup"],
         "AWS_REGION": default_values["aws"]["region"],
     }
 
@@ -95,6 +96,10 @@ def test_all_options_reach_the_pod(all_options_docs, all_options_values):
     assert env["AWS_ENDPOINT_URL"] == v["aws"]["endpointUrl"]
     assert env["RF_LOG_FORMAT"] == "text" and env["RUST_LOG"] == v["logLevel"]
     assert env["AWS_MAX_ATTEMPTS"] == "5"
+    failsafe = v["drillFailsafe"]
+    assert env["RF_FAILSAFE_ROLE_ARN"] == failsafe["roleArn"]
+    assert env["RF_FAILSAFE_SCHEDULE_GROUP"] == failsafe["scheduleGroup"]
+    assert env["RF_FAILSAFE_REGION"] == failsafe["region"]
 
     deploy = one(all_options_docs, "Deployment")
     assert deploy["metadata"]["name"] == v["fullnameOverride"]

@@ -8,6 +8,7 @@ pub mod dns;
 pub mod drill;
 mod error;
 pub mod leader;
+pub mod liveness;
 pub mod metrics;
 pub mod observe;
 pub mod reconcile;

@@ -3,7 +3,10 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
     time::Duration,
 };
 
@@ -11,7 +14,7 @@ use chrono::Utc;
 use futures::StreamExt;
 use kube::{
     Api, Client, Resource, ResourceExt,
-    api::{ListParams, Patch, PatchParams},
+    api::ListParams,
     runtime::{
         Controller,
         controller::Action,
@@ -19,20 +22,25 @@ use kube::{
         watcher,
     },
 };
-use serde_json::json;
 use tracing::{info, instrument, warn};
 
 use crate::{
     Error,
-    api::{RegionalFailover, RegionalFailoverStatus},
+    api::{DrillPhase, DrillRecord, RegionalFailover, RegionalFailoverStatus},
     aws::Aws,
+    drill::{
+        kube_host::{self, KubeHost},
+        machine,
+        runner::{self, DrillEnv, FailsafeConfig},
+        trigger::{self, Request},
+    },
     metrics::{Metrics, ObjectLabels, Probes},
     observe,
-    status::{self, EventType, Observed},
+    status::{self, EventType, Observed, Transition},
 };
 
 /// Field manager of every status write.
-pub const FIELD_MANAGER: &str = "regional-failover";
+pub const FIELD_MANAGER: &str = kube_host::FIELD_MANAGER;
 
 /// Shared by every reconcile.
 pub struct Context {
@@ -41,6 +49,10 @@ pub struct Context {
     pub metrics: Metrics,
     pub probes: Arc<Probes>,
     pub recorder: Recorder,
+    /// Where drills put their AWS-side fail-safe.
+    pub failsafe: FailsafeConfig,
+    /// Set while the controller stops (shutdown or lost lease): running drills restore and end.
+    stopping: Arc<AtomicBool>,
     /// Consecutive failures per object, for backoff.
     failures: Mutex<HashMap<String, u32>>,
 }
@@ -54,8 +66,15 @@ impl Context {
             aws,
             metrics,
             probes,
+            failsafe: FailsafeConfig { group: runner::DEFAULT_FAILSAFE_GROUP.into(), ..FailsafeConfig::default() },
+            stopping: Arc::new(AtomicBool::new(false)),
             failures: Mutex::new(HashMap::new()),
         }
+    }
+
+    pub fn with_failsafe(mut self, failsafe: FailsafeConfig) -> Context {
+        self.failsafe = failsafe;
+        self
     }
 }
 
@@ -74,9 +93,22 @@ async fn reconcile(rf: Arc<RegionalFailover>, ctx: Arc<Context>) -> Result<Actio
 }
 
 async fn reconcile_inner(rf: &RegionalFailover, ctx: &Context) -> Result<Action, Error> {
-    let now = Utc::now();
-    let previous = rf.status.clone().unwrap_or_default();
+    let api: Api<RegionalFailover> = Api::namespaced(ctx.client.clone(), &rf.namespace().unwrap_or_default());
+    let mut previous = rf.status.clone().unwrap_or_default();
+    // A drill still running at the start of a reconcile was left by a previous process (a
+    // reconcile never overlaps another of the same object): restore before anything else.
+    if let Some(found) = trigger::unfinished(previous.drill.as_ref()).cloned() {
+        previous = Box::pin(run_drill(rf, ctx, &api, previous, Start::Resume(found))).await?;
+    }
+    if rf.meta().deletion_timestamp.is_some() {
+        kube_host::set_finalizer(&api, &rf.name_any(), false).await?;
+        return Ok(Action::await_change());
+    }
     let spec_error = observe::spec_error(rf);
+    if spec_error.is_none() {
+        previous = Box::pin(requested_drill(rf, ctx, &api, previous)).await?;
+    }
+    let now = Utc::now();
     let observed = match &spec_error {
         Some(e) => Observed { spec_error: Some(e.clone()), ..Observed::default() },
         None => observe::observe(&rf.spec, &previous, &ctx.aws, now).await,
@@ -96,17 +128,131 @@ async fn reconcile_inner(rf: &RegionalFailover, ctx: &Context) -> Result<Action,
         return Err(Error::Aws(e.clone()));
     }
     ctx.failures.lock().map(|mut f| f.remove(&key)).ok();
-    Ok(Action::requeue(Duration::from_secs(u64::from(rf.spec.verify_interval_seconds))))
+    let verify_in = Duration::from_secs(u64::from(rf.spec.verify_interval_seconds));
+    let next_drill_in = trigger::next_fire_in(&rf.spec, Utc::now()).map(|d| d + Duration::from_millis(500));
+    Ok(Action::requeue(next_drill_in.map_or(verify_in, |d| d.min(verify_in))))
+}
+
+enum Start {
+    New(DrillRecord),
+    Resume(DrillRecord),
+}
+
+/// Starts the drill an annotation or a schedule asks for, if any; returns the status to go on with.
+async fn requested_drill(
+    rf: &RegionalFailover,
+    ctx: &Context,
+    api: &Api<RegionalFailover>,
+    mut previous: RegionalFailoverStatus,
+) -> Result<RegionalFailoverStatus, Error> {
+    let now = Utc::now();
+    let mut drill = previous.drill.clone().unwrap_or_default();
+    let annotation = rf.annotations().get(trigger::RUN_DRILL_ANNOTATION).map(String::as_str);
+    let request = trigger::decide(&rf.spec, annotation, &mut drill, now);
+    if previous.drill.is_some() || drill != Default::default() {
+        previous.drill = Some(drill);
+    }
+    match request {
+        None => Ok(previous),
+        Some(Request::UnknownDrill(value)) => {
+            let note = format!(
+                "The {} annotation asks for drill {value:?}, which spec.drills does not declare.",
+                trigger::RUN_DRILL_ANNOTATION
+            );
+            publish(rf, ctx, &[drill_event(EventType::Warning, "UnknownDrill", note)]).await;
+            Ok(previous)
+        }
+        Some(Request::Run { drill, trigger }) => {
+            let record =
+                machine::start(&drill.name, trigger, drill.timeout_seconds, rf.spec.objectives.rto_seconds, now);
+            run_drill(rf, ctx, api, previous, Start::New(record)).await
+        }
+    }
+}
+
+/// Runs (or resumes) one drill to its end inside this reconcile, with events and metrics.
+async fn run_drill(
+    rf: &RegionalFailover,
+    ctx: &Context,
+    api: &Api<RegionalFailover>,
+    previous: RegionalFailoverStatus,
+    start: Start,
+) -> Result<RegionalFailoverStatus, Error> {
+    let name = rf.name_any();
+    let namespace = rf.namespace().unwrap_or_default();
+    let mut host = KubeHost::new(api.clone(), name.clone(), previous, rf.spec.suspend, ctx.stopping.clone());
+    let env = DrillEnv { aws: &ctx.aws, spec: &rf.spec, failsafe: &ctx.failsafe, namespace: &namespace, name: &name };
+    let record = match start {
+        Start::New(record) => {
+            // Deleting the object must wait for the restore; the finalizer goes on before any change.
+            kube_host::set_finalizer(api, &name, true).await?;
+            host.other_drill_running = other_drill_running(rf, api).await;
+            let note = format!("Drill {} started ({:?}).", record.name, record.trigger);
+            publish(rf, ctx, &[drill_event(EventType::Normal, "DrillStarted", note)]).await;
+            info!(drill = %record.name, trigger = ?record.trigger, "drill started");
+            Box::pin(runner::drive(&env, &mut host, record)).await
+        }
+        Start::Resume(found) => Box::pin(runner::resume(&env, &mut host, &found)).await,
+    };
+    finish_drill(rf, ctx, &record).await;
+    if machine::is_terminal(record.phase)
+        && let Err(e) = kube_host::set_finalizer(api, &name, false).await
+    {
+        warn!(error = %e, "drill finalizer not removed; the next reconcile retries");
+    }
+    Ok(host.status)
+}
+
+async fn finish_drill(rf: &RegionalFailover, ctx: &Context, record: &DrillRecord) {
+    let l = labels(rf);
+    let outcome = match record.phase {
+        DrillPhase::Succeeded => "succeeded",
+        DrillPhase::Aborted => "aborted",
+        _ => "failed",
+    };
+    ctx.metrics.count_drill(&l, outcome);
+    if let Some(rto) = record.measured_rto_seconds {
+        ctx.metrics.last_rto_ms.get_or_create(&l).set((rto * 1000.0) as i64);
+    }
+    let message = record.message.clone().unwrap_or_default();
+    let reason = record.reason.clone().unwrap_or_else(|| format!("{:?}", record.phase));
+    let event = if record.phase == DrillPhase::Succeeded {
+        drill_event(EventType::Normal, "DrillSucceeded", format!("Drill {}: {message}", record.name))
+    } else {
+        drill_event(
+            EventType::Warning,
+            "DrillFailed",
+            format!("Drill {} {:?} ({reason}): {message}", record.name, record.phase),
+        )
+    };
+    info!(drill = %record.name, phase = ?record.phase, reason, rto = ?record.measured_rto_seconds, "drill finished");
+    publish(rf, ctx, &[event]).await;
+}
+
+fn drill_event(type_: EventType, reason: &'static str, mut note: String) -> Transition {
+    if note.len() > status::MAX_NOTE_BYTES {
+        let mut cut = status::MAX_NOTE_BYTES;
+        while !note.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        note.truncate(cut);
+    }
+    Transition { type_, reason, action: "Drill", note }
+}
+
+/// Another object in the namespace drilling the same health check right now.
+async fn other_drill_running(rf: &RegionalFailover, api: &Api<RegionalFailover>) -> bool {
+    let Ok(list) = api.list(&ListParams::default()).await else { return false };
+    list.items.iter().any(|other| {
+        other.name_any() != rf.name_any()
+            && other.spec.health_check.id == rf.spec.health_check.id
+            && trigger::unfinished(other.status.as_ref().and_then(|s| s.drill.as_ref())).is_some()
+    })
 }
 
 async fn apply_status(rf: &RegionalFailover, ctx: &Context, status: &RegionalFailoverStatus) -> Result<(), Error> {
     let api: Api<RegionalFailover> = Api::namespaced(ctx.client.clone(), &rf.namespace().unwrap_or_default());
-    let patch = json!({
-        "apiVersion": "regionalfailover.io/v1alpha1",
-        "kind": "RegionalFailover",
-        "status": status,
-    });
-    api.patch_status(&rf.name_any(), &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&patch)).await?;
+    kube_host::write_status(&api, &rf.name_any(), status).await?;
     Ok(())
 }
 
@@ -184,6 +330,13 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
     info!("controller started");
+    ctx.stopping.store(false, Ordering::SeqCst);
+    let stopping = ctx.stopping.clone();
+    // Graceful shutdown waits for running reconciles: a drill in one must restore and end now.
+    let shutdown = async move {
+        shutdown.await;
+        stopping.store(true, Ordering::SeqCst);
+    };
     Controller::new(api, watcher::Config::default().any_semantic())
         .graceful_shutdown_on(shutdown)
         .run(reconcile, error_policy, ctx.clone())

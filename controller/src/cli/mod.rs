@@ -2,6 +2,7 @@
 //! drill, 2 an error (bad input, AWS or Kubernetes unreachable).
 
 mod check;
+mod drill;
 mod run;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -32,6 +33,21 @@ enum Command {
         #[arg(long, value_enum, env = "RF_LOG_FORMAT", default_value_t = LogFormat::Text)]
         log_format: LogFormat,
     },
+    /// Run one declared drill without a cluster and print its record (exit 0 succeeded, 1 failed or refused).
+    Drill {
+        /// YAML file with the RegionalFailover that declares the drill (`-` for standard input).
+        #[arg(short = 'f', long = "file")]
+        file: PathBuf,
+        /// Name of the drill in `spec.drills`.
+        #[arg(long)]
+        drill: String,
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+        #[arg(long, value_enum, env = "RF_LOG_FORMAT", default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+        #[command(flatten)]
+        failsafe: run::FailsafeArgs,
+    },
 }
 
 /// Output format of one-shot commands.
@@ -52,6 +68,9 @@ pub async fn dispatch(cli: Cli) -> ExitCode {
         },
         Command::Run(args) => run::run(args).await,
         Command::Check { file, output, log_format } => check::check(&file, output, log_format).await,
+        Command::Drill { file, drill, output, log_format, failsafe } => {
+            drill::drill(&file, &drill, output, log_format, failsafe.config()).await
+        }
     }
 }
 

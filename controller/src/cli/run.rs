@@ -6,7 +6,9 @@ use kube::{Api, Client};
 use regional_failover::{
     api::RegionalFailover,
     aws::{self, Aws, AwsOptions, Budget, BudgetConfig},
+    drill::runner::FailsafeConfig,
     leader::{self, LeaseConfig},
+    liveness,
     metrics::{AwsCallCount, Metrics, Probes, router},
     reconcile::{self, Context},
     telemetry::{self, LogFormat},
@@ -46,6 +48,33 @@ pub struct RunArgs {
     /// How long AWS reads are shared between objects (and the shortest useful verify interval).
     #[arg(long, env = "RF_DEFAULT_VERIFY_INTERVAL_SECONDS", default_value_t = 60)]
     default_verify_interval_seconds: u64,
+    #[command(flatten)]
+    failsafe: FailsafeArgs,
+}
+
+/// Where drills create the AWS-side fail-safe that restores the health check by itself.
+#[derive(clap::Args, Clone, Debug)]
+pub struct FailsafeArgs {
+    /// Role EventBridge Scheduler assumes to restore the health check (Terraform output
+    /// `drill_failsafe.execution_role_arn`); unset: drills run without an AWS-side fail-safe.
+    #[arg(long, env = "RF_FAILSAFE_ROLE_ARN")]
+    pub failsafe_role_arn: Option<String>,
+    /// EventBridge Scheduler schedule group of the fail-safe schedules.
+    #[arg(long, env = "RF_FAILSAFE_SCHEDULE_GROUP", default_value = regional_failover::drill::runner::DEFAULT_FAILSAFE_GROUP)]
+    pub failsafe_schedule_group: String,
+    /// Region of the schedule group (default: each object's primary region).
+    #[arg(long, env = "RF_FAILSAFE_REGION")]
+    pub failsafe_region: Option<String>,
+}
+
+impl FailsafeArgs {
+    pub fn config(&self) -> FailsafeConfig {
+        FailsafeConfig {
+            role_arn: self.failsafe_role_arn.clone().filter(|r| !r.is_empty()),
+            group: self.failsafe_schedule_group.clone(),
+            region: self.failsafe_region.clone().filter(|r| !r.is_empty()),
+        }
+    }
 }
 
 pub async fn run(args: RunArgs) -> ExitCode {
@@ -100,7 +129,13 @@ pub async fn run(args: RunArgs) -> ExitCode {
     if let Err(e) = reconcile::check_access(&api, &probes).await {
         return fail(&format!("cannot list RegionalFailovers (is the CRD installed and RBAC granted?): {e}"));
     }
-    let ctx = Arc::new(Context::new(client.clone(), aws, metrics.clone(), probes.clone(), &identity));
+    tokio::spawn(liveness::keep_evidence(api.clone(), probes.clone(), Duration::from_secs(30)));
+    let failsafe = args.failsafe.config();
+    if failsafe.role_arn.is_none() {
+        tracing::warn!("no --failsafe-role-arn: drills run without an AWS-side fail-safe");
+    }
+    let ctx =
+        Arc::new(Context::new(client.clone(), aws, metrics.clone(), probes.clone(), &identity).with_failsafe(failsafe));
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;

@@ -48,6 +48,10 @@ pub enum AbortCause {
     Suspended,
     Deleted,
     OperatorRestarted,
+    /// The `drill` command was interrupted (Ctrl-C, SIGTERM).
+    Interrupted,
+    /// The operator is shutting down or lost its lease: restore now rather than at the next start.
+    OperatorStopping,
 }
 
 impl AbortCause {
@@ -56,6 +60,8 @@ impl AbortCause {
             AbortCause::Suspended => "Suspended",
             AbortCause::Deleted => "ObjectDeleted",
             AbortCause::OperatorRestarted => "OperatorRestarted",
+            AbortCause::Interrupted => "Interrupted",
+            AbortCause::OperatorStopping => "OperatorStopping",
         }
     }
 }

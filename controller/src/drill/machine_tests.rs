@@ -185,7 +185,7 @@ fn failback_timeout_fails_with_check_already_restored() {
 
 #[test]
 fn abort_in_each_phase_restores_when_needed() {
-    for cause in [AbortCause::Suspended, AbortCause::Deleted] {
+    for cause in [AbortCause::Suspended, AbortCause::Deleted, AbortCause::Interrupted, AbortCause::OperatorStopping] {
         for phase in [
             DrillPhase::Pending,
             DrillPhase::Preflight,

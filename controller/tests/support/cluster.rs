@@ -21,10 +21,20 @@ pub struct Cluster {
 impl Cluster {
     /// Starts etcd + kube-apiserver 1.20 on 127.0.0.1 (built and cached by the script).
     pub fn start() -> Cluster {
-        // A cold start builds kube-apiserver from source: allow for it.
-        let peer = Peer::start("tests/controlplane/serve", &["--dir", "{dir}"], Duration::from_secs(1500));
-        let kubeconfig = PathBuf::from(peer.get("kubeconfig"));
-        Cluster { peer, kubeconfig }
+        // serve picks free ports without reserving them; when a parallel test takes one first, the
+        // child fails to bind and serve exits: start again (a real failure repeats and panics).
+        for attempt in 1..=3 {
+            // A cold start builds kube-apiserver from source: allow for it.
+            match Peer::try_start("tests/controlplane/serve", &["--dir", "{dir}"], Duration::from_secs(1500)) {
+                Ok(peer) => {
+                    let kubeconfig = PathBuf::from(peer.get("kubeconfig"));
+                    return Cluster { peer, kubeconfig };
+                }
+                Err(e) if attempt < 3 => eprintln!("control plane start failed ({e}); retrying"),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        unreachable!("the loop returns or panics")
     }
 
     pub async fn client(&self) -> Client {

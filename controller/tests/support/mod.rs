@@ -35,6 +35,11 @@ pub struct Peer {
 impl Peer {
     /// Starts `script args...` (with `{dir}` replaced by a fresh temp dir) and waits for READY.
     pub fn start(script: &str, args: &[&str], timeout: Duration) -> Peer {
+        Self::try_start(script, args, timeout).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`Peer::start`], but an early exit is an error to handle rather than a panic.
+    pub fn try_start(script: &str, args: &[&str], timeout: Duration) -> Result<Peer, String> {
         let dir = tempfile::tempdir().expect("temp dir");
         let dir_path = dir.path().to_path_buf();
         let args: Vec<String> = args.iter().map(|a| a.replace("{dir}", &dir_path.to_string_lossy())).collect();
@@ -58,10 +63,10 @@ impl Peer {
             Err(e) => {
                 let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
                 let status = child.wait();
-                match e {
-                    mpsc::RecvTimeoutError::Timeout => panic!("{script} did not print READY within {timeout:?}"),
-                    mpsc::RecvTimeoutError::Disconnected => panic!("{script} exited before READY: {status:?}"),
-                }
+                return Err(match e {
+                    mpsc::RecvTimeoutError::Timeout => format!("{script} did not print READY within {timeout:?}"),
+                    mpsc::RecvTimeoutError::Disconnected => format!("{script} exited before READY: {status:?}"),
+                });
             }
         };
         let ready = line
@@ -69,7 +74,7 @@ impl Peer {
             .filter_map(|kv| kv.split_once('='))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Peer { child, ready, _dir: dir, dir: dir_path }
+        Ok(Peer { child, ready, _dir: dir, dir: dir_path })
     }
 
     pub fn get(&self, key: &str) -> &str {

@@ -1,0 +1,157 @@
+//! Does the secondary answer? One request shaped like the health check's (type, port, path) to
+//! the secondary endpoint: failing over to an endpoint that does not answer would be an outage.
+
+use std::{
+    io::{Read, Write},
+    net::TcpStream,
+    sync::Arc,
+    time::Duration,
+};
+
+use rustls::{
+    DigitallySignedStruct, SignatureScheme,
+    client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier},
+    pki_types::{CertificateDer, ServerName, UnixTime},
+};
+
+use crate::api::HealthCheckType;
+
+const TIMEOUT: Duration = Duration::from_secs(4);
+
+/// `Ok(())` when the endpoint answers 2xx/3xx (HTTP/HTTPS) or accepts the connection (TCP);
+/// otherwise a sentence saying what happened.
+pub async fn probe(kind: HealthCheckType, host: &str, port: u32, path: &str) -> Result<(), String> {
+    let (host, path) = (host.to_string(), path.to_string());
+    tokio::task::spawn_blocking(move || probe_blocking(kind, &host, port, &path))
+        .await
+        .map_err(|e| format!("probe task failed: {e}"))?
+}
+
+fn probe_blocking(kind: HealthCheckType, host: &str, port: u32, path: &str) -> Result<(), String> {
+    let port = u16::try_from(port).map_err(|_| format!("port {port} is out of range"))?;
+    let addr = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{host} has no address"))?;
+    let tcp = TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| format!("{host}:{port}: {e}"))?;
+    tcp.set_read_timeout(Some(TIMEOUT)).map_err(|e| e.to_string())?;
+    tcp.set_write_timeout(Some(TIMEOUT)).map_err(|e| e.to_string())?;
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: regional-failover-drill\r\nConnection: close\r\n\r\n",
+        if path.is_empty() { "/" } else { path }
+    );
+    let head = match kind {
+        HealthCheckType::TCP => return Ok(()),
+        HealthCheckType::HTTP => exchange(tcp, &request),
+        HealthCheckType::HTTPS => {
+            let config = rustls::ClientConfig::builder()
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AnyCertificate))
+                .with_no_client_auth();
+            let name = ServerName::try_from(host.to_string()).map_err(|e| format!("{host}: {e}"))?;
+            let conn = rustls::ClientConnection::new(Arc::new(config), name).map_err(|e| e.to_string())?;
+            exchange(rustls::StreamOwned::new(conn, tcp), &request)
+        }
+    }
+    .map_err(|e| format!("{host}:{port}{path}: {e}"))?;
+    let code = status_code(&head).ok_or_else(|| format!("{host}:{port}{path}: not an HTTP response"))?;
+    if (200..400).contains(&code) { Ok(()) } else { Err(format!("{host}:{port}{path} answered HTTP {code}")) }
+}
+
+fn exchange(mut stream: impl Read + Write, request: &str) -> std::io::Result<String> {
+    stream.write_all(request.as_bytes())?;
+    let mut buf = vec![0u8; 512];
+    let mut filled = 0;
+    while filled < 12 {
+        let n = stream.read(&mut buf[filled..])?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    Ok(String::from_utf8_lossy(&buf[..filled]).into_owned())
+}
+
+/// `HTTP/1.1 200 OK` → 200.
+fn status_code(head: &str) -> Option<u16> {
+    let mut parts = head.split_whitespace();
+    parts.next().filter(|v| v.starts_with("HTTP/"))?;
+    parts.next()?.parse().ok()
+}
+
+/// Route 53's HTTPS checks do not verify certificates either; the question is only whether the
+/// endpoint answers.
+#[derive(Debug)]
+struct AnyCertificate;
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        _message: &[u8],
+        _cert: &CertificateDer<'_>,
+        _dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Ok(HandshakeSignatureValid::assertion())
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        _message: &[u8],
+        _cert: &CertificateDer<'_>,
+        _dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Ok(HandshakeSignatureValid::assertion())
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        rustls::crypto::CryptoProvider::get_default()
+            .map(|p| p.signature_verification_algorithms.supported_schemes())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_line_parses() {
+        assert_eq!(status_code("HTTP/1.1 204 No Content\r\n"), Some(204));
+        assert_eq!(status_code("SSH-2.0-OpenSSH"), None);
+    }
+
+    #[tokio::test]
+    async fn refused_connection_is_not_answering() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = u32::from(listener.local_addr().expect("addr").port());
+        drop(listener);
+        assert!(probe(HealthCheckType::HTTP, "127.0.0.1", port, "/health").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn http_500_is_not_answering_and_200_is() {
+        for (code, ok) in [(500, false), (200, true), (302, true)] {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            let port = u32::from(listener.local_addr().expect("addr").port());
+            let server = std::thread::spawn(move || {
+                let (mut conn, _) = listener.accept().expect("accept");
+                let mut buf = [0u8; 1024];
+                let _ = conn.read(&mut buf);
+                let _ = conn.write_all(format!("HTTP/1.1 {code} X\r\ncontent-length: 0\r\n\r\n").as_bytes());
+            });
+            assert_eq!(probe(HealthCheckType::HTTP, "127.0.0.1", port, "/health").await.is_ok(), ok, "{code}");
+            server.join().expect("server");
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! Drills run by the operator against the real local control plane and local AWS: an on-demand
+//! drill (annotation) and a cron drill succeed with status, events and metrics; an unknown drill
+//! name is reported; a second object on the same health check is refused; suspending aborts; deleting the object mid-drill restores first (finalizer); kill -9 in each
+//! phase is followed by a restore after restart; and with the operator dead for good the
+//! AWS-side fail-safe restores the health check at the deadline.
+
+mod drill_ground;
+mod support;
+
+use std::time::Duration;
+
+use chrono::{Timelike, Utc};
+use k8s_openapi::api::events::v1::Event;
+use kube::{
+    Api, Client,
+    api::{DeleteParams, DynamicObject, ListParams, Patch, PatchParams},
+    core::{ApiResource, GroupVersionKind},
+};
+use regional_failover::api::{DrillPhase, DrillRecord, RegionalFailover};
+use serde_json::{Value, json};
+use support::{
+    cluster::{Cluster, install_crd, namespace},
+    localaws::eventually,
+    operator::Operator,
+};
+
+use drill_ground::{Ground, ROLE, config, ground, rto_error};
+
+const NAME: &str = "drilled";
+
+struct Setup {
+    g: Ground,
+    cluster: Cluster,
+    client: Client,
+    ns: String,
+    api: Api<RegionalFailover>,
+}
+
+async fn setup(zone_name: &str, ns: &str, extra_spec: &str, timeout: u32) -> Setup {
+    let g = ground(zone_name, extra_spec).await;
+    let cluster = Cluster::start();
+    let client = cluster.client().await;
+    install_crd(&client).await;
+    let ns = namespace(&client, ns).await;
+    let api = Api::namespaced(client.clone(), &ns);
+    let s = Setup { g, cluster, client, ns, api };
+    apply_object(&s, NAME, timeout, extra_spec).await;
+    s
+}
+
+async fn apply_object(s: &Setup, name: &str, timeout: u32, extra_spec: &str) {
+    let g = &s.g;
+    let yaml =
+        drill_ground::manifest_yaml(name, &s.ns, &g.zone, &g.zone_name, &g.hc, g.port, &g.local, timeout, extra_spec);
+    let obj: DynamicObject = serde_saphyr::from_str::<Value>(&yaml)
+        .ok()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .expect("manifest is an object");
+    let gvk = GroupVersionKind::gvk("regionalfailover.io", "v1alpha1", "RegionalFailover");
+    let dynamic: Api<DynamicObject> = Api::namespaced_with(s.client.clone(), &s.ns, &ApiResource::from_gvk(&gvk));
+    dynamic.patch(name, &PatchParams::apply("e2e"), &Patch::Apply(&obj)).await.expect("manifest applies");
+}
+
+fn operator(s: &Setup) -> Operator {
+    let env = [
+        ("RF_LEADER_ELECTION", "false"),
+        ("RF_WATCH_NAMESPACE", s.ns.as_str()),
+        ("RF_FAILSAFE_ROLE_ARN", ROLE),
+        ("RUST_LOG", "info"),
+    ];
+    Operator::start(&s.cluster.kubeconfig, &s.g.local.endpoint, &s.ns, &env)
+}
+
+async fn annotate(api: &Api<RegionalFailover>, value: &str) {
+    annotate_object(api, NAME, value).await;
+}
+
+async fn annotate_object(api: &Api<RegionalFailover>, name: &str, value: &str) {
+    let patch = json!({"metadata": {"annotations": {"regionalfailover.io/run-drill": value}}});
+    api.patch(name, &PatchParams::default(), &Patch::Merge(&patch)).await.expect("annotated");
+}
+
+fn current(rf: &RegionalFailover) -> Option<&DrillRecord> {
+    rf.status.as_ref()?.drill.as_ref()?.current.as_ref()
+}
+
+fn last(rf: &RegionalFailover) -> Option<&DrillRecord> {
+    rf.status.as_ref()?.drill.as_ref()?.last.as_ref()
+}
+
+/// The finished record of the drill that started at `started` (or after `after`).
+async fn finished(api: &Api<RegionalFailover>, after: chrono::DateTime<Utc>, wait: Duration) -> DrillRecord {
+    eventually("the drill to finish", wait, || async {
+        let rf = api.get(NAME).await.ok()?;
+        last(&rf).filter(|r| r.started_at >= after).cloned()
+    })
+    .await
+}
+
+async fn event_reasons(client: &Client, ns: &str) -> Vec<String> {
+    let events: Api<Event> = Api::namespaced(client.clone(), ns);
+    let list = events.list(&ListParams::default()).await.expect("events");
+    list.items.into_iter().filter_map(|e| e.reason).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn operator_runs_on_demand_drills_refuses_twins_and_restores_on_suspend_and_delete() {
+    let s = setup("drill-op.test", "drill-op", "", 120).await;
+    let r53 = s.g.local.route53().await;
+    let before = config(&r53, &s.g.hc).await;
+    let op = operator(&s);
+    eventually("first status", Duration::from_secs(30), || async {
+        s.api.get(NAME).await.ok().and_then(|rf| rf.status).and_then(|st| st.last_verified_at)
+    })
+    .await;
+
+    // On demand.
+    let t0 = Utc::now();
+    annotate(&s.api, "smoke").await;
+    let rec = finished(&s.api, t0, Duration::from_secs(60)).await;
+    assert_eq!(rec.phase, DrillPhase::Succeeded, "{rec:?}");
+    assert_eq!(rec.passed, Some(true));
+    let rec_json = serde_json::to_value(&rec).expect("json");
+    let (measured, expected) = rto_error(&s.g.local, &s.g.record, &rec_json).expect("local AWS flipped");
+    println!("RTO operator on-demand: measured {measured:.3}s, local AWS flip {expected:.3}s");
+    assert!((measured - expected).abs() <= 1.0, "measured {measured} vs flip {expected}");
+    assert_eq!(config(&r53, &s.g.hc).await, before, "health check exactly as it began");
+    let rf = eventually("DrillSucceeded condition and handled request", Duration::from_secs(30), || async {
+        let rf = s.api.get(NAME).await.ok()?;
+        let st = rf.status.as_ref()?;
+        let ok = st.conditions.iter().any(|c| c.type_ == "DrillSucceeded" && c.reason != "NoDrillYet")
+            && st.drill.as_ref()?.handled_run_request.as_deref() == Some("smoke");
+        ok.then_some(rf)
+    })
+    .await;
+    assert!(rf.metadata.finalizers.as_ref().is_none_or(|f| f.is_empty()), "finalizer removed after the drill");
+    let reasons = event_reasons(&s.client, &s.ns).await;
+    for reason in ["DrillStarted", "DrillSucceeded"] {
+        assert!(reasons.iter().any(|r| r == reason), "{reason} in {reasons:?}");
+    }
+    let metrics = op.http_get("/metrics").map(|(_, b)| b).unwrap_or_default();
+    assert!(
+        metrics.contains("regionalfailover_drills_total{") && metrics.contains("outcome=\"succeeded\""),
+        "{metrics}"
+    );
+    assert!(metrics.contains("regionalfailover_drill_measured_rto_milliseconds{"), "{metrics}");
+
+    // The same value again does nothing; an unknown name is reported and marked handled.
+    annotate(&s.api, "nightly").await;
+    eventually("UnknownDrill event", Duration::from_secs(30), || async {
+        event_reasons(&s.client, &s.ns).await.iter().any(|r| r == "UnknownDrill").then_some(())
+    })
+    .await;
+    assert_eq!(last(&s.api.get(NAME).await.expect("get")).map(|r| r.started_at), Some(rec.started_at));
+
+    // A second object on the same health check is refused while the first one drills.
+    apply_object(&s, "twin", 120, "").await;
+    let t3 = Utc::now();
+    annotate(&s.api, "smoke/twin").await;
+    eventually("drill injected", Duration::from_secs(30), || async {
+        let rf = s.api.get(NAME).await.ok()?;
+        current(&rf).filter(|r| r.started_at >= t3 && r.phase == DrillPhase::AwaitingFailover).map(|_| ())
+    })
+    .await;
+    annotate_object(&s.api, "twin", "smoke").await;
+    let twin = eventually("the twin's drill refused", Duration::from_secs(30), || async {
+        let rf = s.api.get("twin").await.ok()?;
+        last(&rf).cloned()
+    })
+    .await;
+    assert_eq!((twin.phase, twin.reason.as_deref()), (DrillPhase::Failed, Some("DrillAlreadyRunning")), "{twin:?}");
+    let rec = finished(&s.api, t3, Duration::from_secs(60)).await;
+    assert_eq!(rec.phase, DrillPhase::Succeeded, "{rec:?}");
+    let rec_json = serde_json::to_value(&rec).expect("json");
+    let (measured, expected) = rto_error(&s.g.local, &s.g.record, &rec_json).expect("flip");
+    println!("RTO operator on-demand 2: measured {measured:.3}s, local AWS flip {expected:.3}s");
+    assert!((measured - expected).abs() <= 1.0, "measured {measured} vs flip {expected}");
+    s.api.delete("twin", &DeleteParams::default()).await.expect("twin deleted");
+
+    // Suspending mid-drill restores and aborts.
+    let t2 = Utc::now();
+    annotate(&s.api, "smoke/suspend").await;
+    eventually("drill injected", Duration::from_secs(30), || async {
+        let rf = s.api.get(NAME).await.ok()?;
+        current(&rf).filter(|r| r.started_at >= t2 && r.phase == DrillPhase::AwaitingFailover).map(|_| ())
+    })
+    .await;
+    let suspend = |on: bool| json!({"spec": {"suspend": on}});
+    s.api.patch(NAME, &PatchParams::default(), &Patch::Merge(&suspend(true))).await.expect("suspended");
+    let rec = finished(&s.api, t2, Duration::from_secs(60)).await;
+    assert_eq!((rec.phase, rec.reason.as_deref()), (DrillPhase::Aborted, Some("Suspended")), "{rec:?}");
+    assert_eq!(config(&r53, &s.g.hc).await, before, "restored on suspend");
+    s.api.patch(NAME, &PatchParams::default(), &Patch::Merge(&suspend(false))).await.expect("resumed");
+
+    // Deleting the object mid-drill restores the health check before the object goes.
+    let t1 = Utc::now();
+    annotate(&s.api, "smoke/delete").await;
+    eventually("drill injected", Duration::from_secs(30), || async {
+        let rf = s.api.get(NAME).await.ok()?;
+        current(&rf).filter(|r| r.started_at >= t1 && r.phase == DrillPhase::AwaitingFailover).map(|_| ())
+    })
+    .await;
+    s.api.delete(NAME, &DeleteParams::default()).await.expect("delete");
+    eventually("object gone after the restore", Duration::from_secs(60), || async {
+        s.api.get_opt(NAME).await.ok().and_then(|o| o.is_none().then_some(()))
+    })
+    .await;
+    assert_eq!(config(&r53, &s.g.hc).await, before, "restored before deletion completed");
+    drop(op);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn operator_runs_a_cron_drill_on_schedule() {
+    let s = setup("drill-cron.test", "drill-cron", "", 120).await;
+    let _op = operator(&s);
+    eventually("first status", Duration::from_secs(30), || async {
+        s.api.get(NAME).await.ok().and_then(|rf| rf.status).and_then(|st| st.last_verified_at)
+    })
+    .await;
+    // A cron drill one minute ahead (two when the minute is nearly over).
+    let now = Utc::now();
+    let ahead = if now.second() < 45 { 1 } else { 2 };
+    let fire = now + chrono::Duration::minutes(ahead);
+    let schedule = format!("{} {} * * *", fire.minute(), fire.hour());
+    let patch = json!({"spec": {"drills": [{"name": "smoke", "timeoutSeconds": 120, "schedule": schedule}]}});
+    s.api.patch(NAME, &PatchParams::default(), &Patch::Merge(&patch)).await.expect("schedule set");
+    let rec = finished(&s.api, now, Duration::from_secs(200)).await;
+    assert_eq!(rec.trigger, regional_failover::api::DrillTrigger::Schedule, "{rec:?}");
+    assert_eq!(rec.phase, DrillPhase::Succeeded, "{rec:?}");
+    let fire_minute = fire.with_second(0).and_then(|t| t.with_nanosecond(0)).expect("minute");
+    assert!(rec.started_at >= fire_minute && rec.started_at < fire_minute + chrono::Duration::seconds(15), "{rec:?}");
+    let rec_json = serde_json::to_value(&rec).expect("json");
+    let (measured, expected) = rto_error(&s.g.local, &s.g.record, &rec_json).expect("flip");
+    println!("RTO operator cron: measured {measured:.3}s, local AWS flip {expected:.3}s");
+
+    let drill = s.api.get(NAME).await.expect("get").status.and_then(|st| st.drill).expect("drill status");
+    assert_eq!(drill.history.len(), 1);
+    assert_eq!(drill.scheduled.first().map(|r| r.at), Some(fire_minute), "the handled fire time is recorded");
+    assert!(drill.handled_run_request.is_none(), "no annotation was involved");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn operator_restores_after_kill_9_in_every_phase() {
+    let s = setup("drill-kill.test", "drill-kill", "", 120).await;
+    // Slow the fail-safe creation so that the short Injecting phase can be hit.
+    let fault = json!({"service": "scheduler", "operation": "CreateSchedule", "kind": "latency", "latencyMs": 1500});
+    s.g.local.control("POST", "/faults", Some(&fault));
+    let r53 = s.g.local.route53().await;
+    let before = config(&r53, &s.g.hc).await;
+    let mut op = operator(&s);
+    let targets = [
+        DrillPhase::Preflight,
+        DrillPhase::Injecting,
+        DrillPhase::AwaitingFailover,
+        DrillPhase::Restoring,
+        DrillPhase::AwaitingFailback,
+    ];
+    let order = |p: DrillPhase| targets.iter().position(|t| *t == p).unwrap_or(usize::MAX);
+    let mut outcomes = Vec::new();
+    for run in 0..10 {
+        let target = targets[run % targets.len()];
+        let t = Utc::now();
+        annotate(&s.api, &format!("smoke/kill-{run}")).await;
+        let killed_in = eventually("the target phase", Duration::from_secs(60), || async {
+            let rf = s.api.get(NAME).await.ok()?;
+            let phase = current(&rf).filter(|r| r.started_at >= t).map(|r| r.phase)?;
+            (order(phase) >= order(target) && order(phase) != usize::MAX).then_some(phase)
+        })
+        .await;
+        op.kill9();
+        op = operator(&s);
+        let rec = finished(&s.api, t, Duration::from_secs(60)).await;
+        assert!(matches!(rec.phase, DrillPhase::Aborted | DrillPhase::Failed), "run {run}: {rec:?}");
+        assert_eq!(rec.reason.as_deref(), Some("OperatorRestarted"), "run {run}: {rec:?}");
+        assert_eq!(config(&r53, &s.g.hc).await, before, "run {run}: health check restored");
+        println!("kill -9 run {run}: killed in {killed_in:?}, ended {:?} ({:?})", rec.phase, rec.reason);
+        if rec.measured_rto_seconds.is_some() {
+            let rec_json = serde_json::to_value(&rec).expect("json");
+            let (measured, expected) = rto_error(&s.g.local, &s.g.record, &rec_json).expect("flip");
+            println!("RTO kill run {run}: measured {measured:.3}s, local AWS flip {expected:.3}s");
+            assert!((measured - expected).abs() <= 1.0, "measured {measured} vs flip {expected}");
+        }
+        outcomes.push(killed_in);
+    }
+    // A graceful stop (SIGTERM) mid-drill restores before the process exits.
+    let t = Utc::now();
+    annotate(&s.api, "smoke/sigterm").await;
+    eventually("drill injected", Duration::from_secs(30), || async {
+        let rf = s.api.get(NAME).await.ok()?;
+        current(&rf).filter(|r| r.started_at >= t && r.phase == DrillPhase::AwaitingFailover).map(|_| ())
+    })
+    .await;
+    op.stop();
+    assert_eq!(config(&r53, &s.g.hc).await, before, "restored by the stopping operator");
+    let rec = last(&s.api.get(NAME).await.expect("get")).cloned().expect("drill ended before exit");
+    assert!(rec.started_at >= t, "{rec:?}");
+    assert_eq!((rec.phase, rec.reason.as_deref()), (DrillPhase::Aborted, Some("OperatorStopping")), "{rec:?}");
+
+    for phase in
+        [DrillPhase::Preflight, DrillPhase::Injecting, DrillPhase::AwaitingFailover, DrillPhase::AwaitingFailback]
+    {
+        assert!(outcomes.contains(&phase), "killed at least once in {phase:?}: {outcomes:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failsafe_restores_when_the_operator_stays_dead() {
+    let s = setup("drill-failsafe.test", "drill-failsafe", "", 60).await;
+    let r53 = s.g.local.route53().await;
+    let before = config(&r53, &s.g.hc).await;
+    let mut op = operator(&s);
+    let t = Utc::now();
+    annotate(&s.api, "smoke").await;
+    let rec = eventually("drill injected", Duration::from_secs(30), || async {
+        let rf = s.api.get(NAME).await.ok()?;
+        current(&rf).filter(|r| r.started_at >= t && r.phase == DrillPhase::AwaitingFailover).cloned()
+    })
+    .await;
+    op.kill9();
+    let name = rec.failsafe_schedule.clone().expect("fail-safe recorded before the injection");
+    let deadline = rec.deadline.expect("deadline");
+    eventually("the health check inverted by the dead operator", Duration::from_secs(10), || async {
+        config(&r53, &s.g.hc).await.inverted.unwrap_or(false).then_some(())
+    })
+    .await;
+    let fired = eventually("the fail-safe fired", Duration::from_secs(100), || async {
+        let fired = s.g.local.control("GET", "/scheduler/fired", None);
+        fired["fired"].as_array()?.iter().find(|f| f["name"] == name.as_str()).cloned()
+    })
+    .await;
+    assert!(fired["error"].is_null(), "{fired}");
+    let fired_at = fired["firedAtEpoch"].as_f64().expect("firedAtEpoch");
+    let deadline_epoch = deadline.timestamp() as f64;
+    assert!((fired_at - deadline_epoch).abs() < 2.0, "fired at the deadline: {fired_at} vs {deadline_epoch}");
+    assert_eq!(config(&r53, &s.g.hc).await, before, "restored by AWS alone");
+    eventually("DNS back on the primary", Duration::from_secs(20), || async {
+        drill_ground::flip_at(&s.g.local, &s.g.record, "127.0.0.1", fired_at - 0.5).map(|_| ())
+    })
+    .await;
+}

@@ -6,6 +6,8 @@
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::CustomResourceExt;
+use std::sync::OnceLock;
+
 use serde_json::Value;
 
 use super::RegionalFailover;
@@ -34,11 +36,20 @@ fn schema() -> Result<Value, Error> {
     serde_json::to_value(schema).map_err(|e| Error::Serialize(e.to_string()))
 }
 
+/// The CRD's rules, compiled once per process: every reconcile validates its object, and
+/// generating and compiling the schema costs far more than evaluating it.
+fn compiled() -> Result<&'static kube::core::cel::CompiledSchema, Error> {
+    static COMPILED: OnceLock<Result<kube::core::cel::CompiledSchema, String>> = OnceLock::new();
+    COMPILED
+        .get_or_init(|| schema().map(|s| kube::core::cel::compile_schema(&s)).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| Error::Serialize(e.clone()))
+}
+
 /// Evaluates the CRD's CEL rules against one object (defaults applied first, as an API server
 /// does). Returns one human message per failed rule, prefixed with the field path.
 pub fn cel_violations(object: &Value) -> Result<Vec<String>, Error> {
-    let schema = schema()?;
-    match kube::core::cel::Validator::new().validate(&schema, object, None) {
+    match kube::core::cel::Validator::new().validate_compiled(compiled()?, object, None) {
         Ok(()) => Ok(Vec::new()),
         Err(errors) => Ok(errors.iter().map(ToString::to_string).collect()),
     }

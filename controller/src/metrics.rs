@@ -89,6 +89,7 @@ impl Collector for AwsCollector {
 pub struct Metrics {
     registry: Arc<Registry>,
     pub reconcile_duration: Histogram,
+    pub reconcile_local_duration: Histogram,
     reconciliations: Family<ResultLabels, Counter>,
     pub findings: Family<ObjectLabels, Gauge>,
     pub primary_healthy: Family<ObjectLabels, Gauge>,
@@ -104,6 +105,12 @@ impl Metrics {
         let mut registry = Registry::with_prefix("regionalfailover");
         let reconcile_duration = Histogram::new(exponential_buckets(0.005, 2.0, 14));
         registry.register("reconcile_duration_seconds", "Time one reconcile took", reconcile_duration.clone());
+        let reconcile_local_duration = Histogram::new(exponential_buckets(0.000_25, 2.0, 16));
+        registry.register(
+            "reconcile_local_duration_seconds",
+            "Time one verifying reconcile took without the AWS and DNS reads (validation, status, events)",
+            reconcile_local_duration.clone(),
+        );
         let reconciliations = Family::<ResultLabels, Counter>::default();
         registry.register("reconciliations", "Reconciles by result (ok or an error label)", reconciliations.clone());
         let findings = Family::<ObjectLabels, Gauge>::default();
@@ -130,6 +137,7 @@ impl Metrics {
         Metrics {
             registry: Arc::new(registry),
             reconcile_duration,
+            reconcile_local_duration,
             reconciliations,
             findings,
             primary_healthy,

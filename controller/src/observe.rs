@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     api::{RegionalFailover, RegionalFailoverSpec, RegionalFailoverStatus, validate},
-    aws::Aws,
+    aws::{Aws, freshness},
     dns,
     status::{LagProbe, Observed},
-    verify::ZoneObserved,
+    verify::{self, ZoneObserved},
 };
 
 /// How long a probe item is given to appear in every replica before it counts as unseen.
@@ -40,18 +40,58 @@ pub fn spec_error(rf: &RegionalFailover) -> Option<String> {
     if problems.is_empty() { None } else { Some(format!("The spec is invalid: {}.", problems.join("; "))) }
 }
 
+/// How long per-checker detail may go unread while DNS gives the verdict; refreshing it also
+/// waits for a free optional token (`BudgetConfig::health_detail_rps`).
+const HEALTH_DETAIL_MAX_AGE: chrono::Duration = chrono::Duration::minutes(15);
+
+/// Whether this cycle asks Route 53's checkers (`GetHealthCheckStatus`, about 1/s per account).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckerRead {
+    /// DNS gave no verdict (no answer, or one naming neither endpoint): the checkers must be asked.
+    Required,
+    /// DNS names the secondary, so the primary is down; the checkers say why, if a token is free.
+    Diagnose,
+    /// DNS names the primary; per-checker detail is stale and is refreshed if a token is free.
+    Refresh,
+    Skip,
+}
+
 /// Reads everything one status needs.
+///
+/// Route 53 answers with a failover pair's primary only while its health check passes, so the
+/// authoritative answer (free, read every cycle) is the health verdict; the checkers are asked
+/// only when DNS gives none, and otherwise on spare tokens that never queue. A fleet of any size
+/// therefore costs no steady `GetHealthCheckStatus` calls, and a regional outage that fails
+/// over every object at once cannot stall reconciles behind a 1/s limit.
 pub async fn observe(
     spec: &RegionalFailoverSpec,
     previous: &RegionalFailoverStatus,
     aws: &Aws,
     now: DateTime<Utc>,
 ) -> Observed {
-    let snapshot = aws.snapshot(spec, true).await.map_err(|e| format!("{e}."));
+    let mut snapshot = aws.snapshot(spec, false).await;
     let dns_answer = match &snapshot {
         Ok(s) => Some(authoritative_answer(spec, s.zone.as_ref()).await),
         Err(_) => None,
     };
+    if let Ok(s) = &mut snapshot
+        && s.health_check.is_some()
+    {
+        let budget = aws.budget();
+        let read = match checker_read(spec, previous, dns_answer.as_ref(), now) {
+            CheckerRead::Required => true,
+            CheckerRead::Diagnose => budget.try_health_diagnosis(),
+            CheckerRead::Refresh => budget.try_health_detail(),
+            CheckerRead::Skip => false,
+        };
+        if read {
+            match aws.cached_health_check_status_within(&spec.health_check.id, freshness(spec)).await {
+                Ok(observations) => s.checker_observations = observations.as_ref().clone(),
+                Err(e) => snapshot = Err(e),
+            }
+        }
+    }
+    let snapshot = snapshot.map_err(|e| format!("{e}."));
     let probe = &spec.table.replication_probe;
     let due = previous
         .replication
@@ -60,6 +100,28 @@ pub async fn observe(
         .is_none_or(|at| now - at >= chrono::Duration::seconds(i64::from(probe.interval_seconds)));
     let lag_probe = if probe.enabled && due && snapshot.is_ok() { probe_lag(spec, aws, now).await } else { None };
     Observed { spec_error: None, snapshot: Some(snapshot), dns_answer, lag_probe }
+}
+
+/// PURE: whether to ask the checkers this cycle (see [`CheckerRead`]).
+pub fn checker_read(
+    spec: &RegionalFailoverSpec,
+    previous: &RegionalFailoverStatus,
+    dns_answer: Option<&Result<Vec<String>, String>>,
+    now: DateTime<Utc>,
+) -> CheckerRead {
+    let active = match dns_answer {
+        Some(Ok(values)) => verify::active_region(values, spec),
+        _ => None,
+    };
+    let detail_stale = || {
+        previous.health.as_ref().and_then(|h| h.checkers_observed_at).is_none_or(|at| now - at >= HEALTH_DETAIL_MAX_AGE)
+    };
+    match active {
+        None => CheckerRead::Required,
+        Some(region) if region != spec.primary.region => CheckerRead::Diagnose,
+        Some(_) if detail_stale() => CheckerRead::Refresh,
+        Some(_) => CheckerRead::Skip,
+    }
 }
 
 /// The authoritative servers' answer for the record: `spec.dns.nameservers`, else the zone's
@@ -110,4 +172,51 @@ async fn probe_lag(spec: &RegionalFailoverSpec, aws: &Aws, now: DateTime<Utc>) -
         tracing::warn!(error = %e, "replication probe cleanup failed; the item's TTL removes it");
     }
     Some(LagProbe { lags, probed_at: now })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        api::{HealthSource, HealthState, HealthStatus},
+        verify::fixtures,
+    };
+
+    fn at(minutes: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + minutes * 60, 0).expect("time")
+    }
+
+    fn checked_at(minutes: i64) -> RegionalFailoverStatus {
+        RegionalFailoverStatus {
+            health: Some(HealthStatus {
+                status: HealthState::Healthy,
+                checkers_healthy: 3,
+                checkers_reporting: 3,
+                observed_at: at(minutes),
+                source: Some(HealthSource::Checkers),
+                checkers_observed_at: Some(at(minutes)),
+            }),
+            ..RegionalFailoverStatus::default()
+        }
+    }
+
+    #[test]
+    fn the_checkers_are_asked_only_when_dns_gives_no_verdict_or_on_spare_tokens() {
+        let spec = fixtures::spec();
+        let primary = Some(Ok(vec![spec.primary.endpoint.clone()]));
+        let secondary = Some(Ok(vec![spec.secondary.endpoint.clone()]));
+        let neither = Some(Ok(vec!["192.0.2.99".to_string()]));
+        let failed = Some(Err("no answer".to_string()));
+        let fresh = checked_at(0);
+        let read = |status: &RegionalFailoverStatus, dns: &Option<Result<Vec<String>, String>>, now| {
+            checker_read(&spec, status, dns.as_ref(), now)
+        };
+        assert_eq!(read(&fresh, &primary, at(1)), CheckerRead::Skip);
+        assert_eq!(read(&fresh, &primary, at(15)), CheckerRead::Refresh, "detail older than 15 minutes");
+        assert_eq!(read(&RegionalFailoverStatus::default(), &primary, at(1)), CheckerRead::Refresh, "never read");
+        assert_eq!(read(&fresh, &secondary, at(1)), CheckerRead::Diagnose);
+        assert_eq!(read(&fresh, &neither, at(1)), CheckerRead::Required);
+        assert_eq!(read(&fresh, &failed, at(1)), CheckerRead::Required);
+        assert_eq!(read(&fresh, &None, at(1)), CheckerRead::Required);
+    }
 }

@@ -8,7 +8,9 @@ use std::{sync::Arc, time::Duration};
 use aws_sdk_route53::types::RrType;
 use chrono::Utc;
 use regional_failover::{
+    api::{HealthSource, HealthState, RegionalFailover, RegionalFailoverStatus},
     aws::{Budget, BudgetConfig, FailsafeSchedule, Service, TagResource},
+    observe, status,
     verify::FailoverRole,
 };
 use serde_json::json;
@@ -20,9 +22,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A health endpoint answering 200 to anything, on a free local port.
 async fn healthy_endpoint() -> u16 {
+    stoppable_endpoint().await.0
+}
+
+/// [`healthy_endpoint`] that stops answering (connection refused) when its task is aborted.
+async fn stoppable_endpoint() -> (u16, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         while let Ok((mut sock, _)) = listener.accept().await {
             tokio::spawn(async move {
                 let mut buf = [0u8; 2048];
@@ -31,7 +38,7 @@ async fn healthy_endpoint() -> u16 {
             });
         }
     });
-    port
+    (port, task)
 }
 
 fn generous_budget() -> Arc<Budget> {
@@ -178,7 +185,8 @@ async fn one_zone_listing_serves_a_hundred_objects() {
     for (op, per_one, per_hundred) in [
         ("GetHostedZone", 1, 1),
         ("ListResourceRecordSets", 2, 2),
-        ("GetHealthCheck", 1, 100),
+        ("ListHealthChecks", 1, 1),
+        ("GetHealthCheck", 0, 0),
         ("GetHealthCheckStatus", 1, 100),
         ("DescribeTable", 2, 2),
         ("DescribeContinuousBackups", 2, 2),
@@ -197,6 +205,60 @@ async fn one_zone_listing_serves_a_hundred_objects() {
     hundred.invalidate_zone(&zone);
     hundred.snapshot(&specs[0], false).await.expect("snapshot");
     assert_eq!(get(&hundred.budget().attempts_by_operation(), "ListResourceRecordSets"), 4);
+}
+
+/// GetHealthCheckStatus (about 1/s per account) is asked only when DNS does not already show
+/// the primary healthy: once for checker detail, then never while the answer names the primary,
+/// and again as soon as it names the secondary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkers_are_asked_only_when_dns_does_not_name_the_primary() {
+    let local = LocalAws::start(&["--time-scale", "0.1"]);
+    let (r53, east, west) =
+        (local.route53().await, local.dynamodb("us-east-1").await, local.dynamodb("us-west-2").await);
+    let (port, endpoint) = stoppable_endpoint().await;
+    let (zone, hc) = fx::loopback_baseline(&r53, &east, &west, "gate.test", port).await;
+    let manifest = fx::loopback_manifest("gate", "default", &zone, "gate.test", &hc, port, &local.dns.to_string());
+    let rf: RegionalFailover = serde_saphyr::from_str(&manifest).expect("manifest");
+    let aws = local.aws(Arc::new(Budget::default())).await;
+    let status_reads = || aws.budget().attempts(Service::Route53, "GetHealthCheckStatus");
+    let cycle = |previous: RegionalFailoverStatus| {
+        let (spec, aws) = (&rf.spec, &aws);
+        async move {
+            aws.age_caches(Duration::from_secs(3600));
+            let now = Utc::now();
+            let observed = observe::observe(spec, &previous, aws, now).await;
+            status::assemble(spec, Some(1), &previous, &observed, now).status
+        }
+    };
+
+    let first = cycle(RegionalFailoverStatus::default()).await;
+    let health = first.health.clone().expect("health");
+    assert_eq!((health.status, health.source), (HealthState::Healthy, Some(HealthSource::Checkers)));
+    assert_eq!(status_reads(), 1, "checker detail is read once");
+
+    let mut last = first;
+    for _ in 0..3 {
+        last = cycle(last).await;
+        let health = last.health.clone().expect("health");
+        assert_eq!((health.status, health.source), (HealthState::Healthy, Some(HealthSource::Dns)));
+        assert_eq!(last.active_region.as_deref(), Some("us-east-1"));
+    }
+    assert_eq!(status_reads(), 1, "while DNS names the primary, the checkers are not asked");
+
+    endpoint.abort();
+    let mut failed_over = None;
+    for _ in 0..60 {
+        last = cycle(last).await;
+        if last.active_region.as_deref() == Some("us-west-2") {
+            failed_over = Some(last.clone());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let failed_over = failed_over.expect("DNS fails over within 15 s at time scale 0.1");
+    let health = failed_over.health.expect("health");
+    assert_eq!((health.status, health.source), (HealthState::Unhealthy, Some(HealthSource::Checkers)));
+    assert_eq!(status_reads(), 2, "the answer naming the secondary made the operator ask why");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

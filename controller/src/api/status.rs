@@ -69,14 +69,31 @@ pub enum ConditionStatus {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HealthStatus {
-    /// `Healthy` when more than 18 % of reporting checkers see the endpoint healthy.
+    /// `Healthy` when more than 18 % of reporting checkers see the endpoint healthy (or, with
+    /// source `DNS`, when Route 53's name servers answer with the primary).
     pub status: HealthState,
-    /// Checkers whose last observation was healthy.
+    /// Checkers whose last observation was healthy, as of the last `GetHealthCheckStatus` read.
     pub checkers_healthy: u32,
-    /// Checkers that reported an observation.
+    /// Checkers that reported an observation, as of the last `GetHealthCheckStatus` read.
     pub checkers_reporting: u32,
-    /// When Route 53 was asked.
+    /// When the verdict was last confirmed.
     pub observed_at: DateTime<Utc>,
+    /// Where the verdict came from: `Checkers` (GetHealthCheckStatus, limited to about one call
+    /// per second per account) or `DNS` (Route 53's authoritative answer, which only names the
+    /// primary while its health check passes; free, so read every cycle).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<HealthSource>,
+    /// When Route 53's checkers were last asked (the time of `checkersHealthy`/`checkersReporting`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkers_observed_at: Option<DateTime<Utc>>,
+}
+
+/// Evidence behind [`HealthStatus::status`].
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+pub enum HealthSource {
+    Checkers,
+    #[serde(rename = "DNS")]
+    Dns,
 }
 
 /// Health verdict.

@@ -125,8 +125,17 @@ pub struct BudgetConfig {
     pub route53_rps: f64,
     /// `GetHealthCheckStatus`, which Route 53 limits separately and more tightly.
     pub health_status_rps: f64,
-    /// DynamoDB control- and data-plane calls, all regions together.
+    /// DynamoDB control-plane calls (DescribeTable, DescribeContinuousBackups), all regions together.
     pub dynamodb_rps: f64,
+    /// DynamoDB item reads and writes of the replication probe: limited per table by AWS, not
+    /// per account, so they do not wait behind the control-plane reads.
+    pub dynamodb_data_rps: f64,
+    /// Optional `GetHealthCheckStatus` reads that refresh per-checker detail while DNS already
+    /// shows the primary healthy; taken only when a token is free, never waited for.
+    pub health_detail_rps: f64,
+    /// Optional `GetHealthCheckStatus` reads that explain why DNS names the secondary; taken
+    /// only when a token is free, so a mass failover never queues reconciles behind the 1/s limit.
+    pub health_diagnosis_rps: f64,
     pub cloudwatch_rps: f64,
     pub scheduler_rps: f64,
     pub retry: RetryPolicy,
@@ -136,8 +145,13 @@ impl Default for BudgetConfig {
     fn default() -> Self {
         Self {
             route53_rps: 4.0,
-            health_status_rps: 1.0,
-            dynamodb_rps: 20.0,
+            // Route 53 allows about 1/s: stay under it, as route53_rps does (jitter would otherwise
+            // land some calls a little early and draw throttles).
+            health_status_rps: 0.8,
+            dynamodb_rps: 40.0,
+            dynamodb_data_rps: 100.0,
+            health_detail_rps: 0.1,
+            health_diagnosis_rps: 0.5,
             cloudwatch_rps: 5.0,
             scheduler_rps: 2.0,
             retry: RetryPolicy::default(),
@@ -150,15 +164,22 @@ enum Bucket {
     Route53,
     HealthStatus,
     DynamoDb,
+    DynamoDbData,
+    HealthDetail,
+    HealthDiagnosis,
     CloudWatch,
     Scheduler,
 }
+
+/// DynamoDB's data-plane operations (the replication probe's).
+const DYNAMODB_DATA_OPERATIONS: [&str; 3] = ["PutItem", "GetItem", "DeleteItem"];
 
 fn buckets_for(service: Service, operation: &str) -> &'static [Bucket] {
     match service {
         // GetHealthCheckStatus has its own limit and still counts against the account's.
         Service::Route53 if operation == "GetHealthCheckStatus" => &[Bucket::HealthStatus, Bucket::Route53],
         Service::Route53 => &[Bucket::Route53],
+        Service::DynamoDb if DYNAMODB_DATA_OPERATIONS.contains(&operation) => &[Bucket::DynamoDbData],
         Service::DynamoDb => &[Bucket::DynamoDb],
         Service::CloudWatch => &[Bucket::CloudWatch],
         Service::Scheduler => &[Bucket::Scheduler],
@@ -198,6 +219,17 @@ impl TokenBucket {
             tokio::time::sleep(wait).await;
         }
     }
+
+    /// Takes one token if one is free now; never waits and never goes into debt.
+    pub(crate) fn try_acquire(&self) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let earned = now.saturating_duration_since(state.1).as_secs_f64() * self.rate;
+        let tokens = (state.0 + earned).min(self.burst);
+        let taken = tokens >= 1.0;
+        *state = (if taken { tokens - 1.0 } else { tokens }, now);
+        taken
+    }
 }
 
 /// The one budget every AWS call of the process goes through.
@@ -220,6 +252,9 @@ impl Budget {
             (Bucket::Route53, TokenBucket::new(config.route53_rps)),
             (Bucket::HealthStatus, TokenBucket::new(config.health_status_rps)),
             (Bucket::DynamoDb, TokenBucket::new(config.dynamodb_rps)),
+            (Bucket::DynamoDbData, TokenBucket::new(config.dynamodb_data_rps)),
+            (Bucket::HealthDetail, TokenBucket::new(config.health_detail_rps)),
+            (Bucket::HealthDiagnosis, TokenBucket::new(config.health_diagnosis_rps)),
             (Bucket::CloudWatch, TokenBucket::new(config.cloudwatch_rps)),
             (Bucket::Scheduler, TokenBucket::new(config.scheduler_rps)),
         ]);
@@ -233,6 +268,18 @@ impl Budget {
                 b.acquire().await;
             }
         }
+    }
+
+    /// Whether an optional health-detail read may be made now (see
+    /// [`BudgetConfig::health_detail_rps`]); the read itself still goes through [`Budget::call`].
+    pub fn try_health_detail(&self) -> bool {
+        self.buckets.get(&Bucket::HealthDetail).is_some_and(TokenBucket::try_acquire)
+    }
+
+    /// Whether an optional read explaining a failover may be made now (see
+    /// [`BudgetConfig::health_diagnosis_rps`]).
+    pub fn try_health_diagnosis(&self) -> bool {
+        self.buckets.get(&Bucket::HealthDiagnosis).is_some_and(TokenBucket::try_acquire)
     }
 
     /// Runs `attempt` under the budget: acquires tokens before each try, retries throttling and

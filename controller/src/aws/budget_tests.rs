@@ -99,6 +99,30 @@ async fn dynamodb_rate_is_configurable() {
     assert!((1.99..2.01).contains(&t), "100 tokens beyond the burst of 50 at 50/s: {t}");
 }
 
+#[tokio::test(start_paused = true)]
+async fn probe_items_do_not_wait_behind_control_plane_reads() {
+    let budget = Budget::new(BudgetConfig { dynamodb_rps: 1.0, dynamodb_data_rps: 100.0, ..BudgetConfig::default() });
+    for _ in 0..3 {
+        budget.acquire(Service::DynamoDb, "DescribeTable").await;
+    }
+    let start = Instant::now();
+    for op in ["PutItem", "GetItem", "DeleteItem"] {
+        budget.acquire(Service::DynamoDb, op).await;
+    }
+    assert_eq!(secs(start), 0.0, "the data-plane bucket is separate");
+}
+
+#[tokio::test(start_paused = true)]
+async fn health_detail_tokens_are_taken_only_when_free() {
+    let budget = Budget::new(BudgetConfig { health_detail_rps: 0.1, ..BudgetConfig::default() });
+    assert!(budget.try_health_detail(), "the burst of one is free at start");
+    assert!(!budget.try_health_detail(), "no waiting, no debt");
+    tokio::time::advance(Duration::from_secs(9)).await;
+    assert!(!budget.try_health_detail());
+    tokio::time::advance(Duration::from_secs(1)).await;
+    assert!(budget.try_health_detail(), "one token per 10 s");
+}
+
 #[test]
 fn backoff_grows_exponentially_with_jitter_inside_bounds() {
     let policy = RetryPolicy {

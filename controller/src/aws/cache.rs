@@ -44,7 +44,18 @@ where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<V, AwsError>>,
     {
-        let slot = self.slot(key);
+        self.get_within(key, self.max_age, fetch).await
+    }
+
+    /// Like [`get`](Self::get), but a value older than `max_age` is fetched again: each caller
+    /// says how fresh it needs the value (an object verified every minute accepts a listing up to a
+    /// minute old, so N objects spread over that minute share one listing).
+    pub async fn get_within<F, Fut>(&self, key: &K, max_age: Duration, fetch: F) -> Result<V, AwsError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, AwsError>>,
+    {
+        let slot = self.slot(key, max_age);
         let (_, result) = slot
             .get_or_init(|| async {
                 self.fetches.fetch_add(1, Ordering::Relaxed);
@@ -62,19 +73,41 @@ where
         result
     }
 
-    /// The slot to join: a fetch in flight, a fresh value, or a new empty slot.
-    fn slot(&self, key: &K) -> Slot<V> {
+    /// The slot to join: a fetch in flight, a value younger than `max_age`, or a new empty slot.
+    fn slot(&self, key: &K, max_age: Duration) -> Slot<V> {
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        let usable = |s: &Slot<V>| s.get().is_none_or(|(at, _)| now.saturating_duration_since(*at) < self.max_age);
-        if let Some(slot) = slots.get(key).filter(|s| usable(s)) {
+        let younger =
+            |s: &Slot<V>, age: Duration| s.get().is_none_or(|(at, _)| now.saturating_duration_since(*at) < age);
+        if let Some(slot) = slots.get(key).filter(|s| younger(s, max_age)) {
             return slot.clone();
         }
         // Drop stale entries while we hold the lock, so keys no longer used do not pile up.
-        slots.retain(|_, s| usable(s));
+        let keep = self.max_age.max(max_age);
+        slots.retain(|_, s| younger(s, keep));
         let slot: Slot<V> = Arc::new(OnceCell::new());
         slots.insert(key.clone(), slot.clone());
         slot
+    }
+
+    /// Makes every finished value `by` older, as if that much time had passed: benchmarks use it
+    /// to step through verification cycles without waiting for them.
+    pub fn age(&self, by: Duration) {
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        let aged: Vec<(K, Option<Slot<V>>)> = slots
+            .iter()
+            .filter_map(|(k, s)| {
+                let (at, value) = s.get()?;
+                let older = at.checked_sub(by).map(|at| Arc::new(OnceCell::new_with(Some((at, value.clone())))));
+                Some((k.clone(), older))
+            })
+            .collect();
+        for (key, slot) in aged {
+            match slot {
+                Some(slot) => slots.insert(key, slot),
+                None => slots.remove(&key),
+            };
+        }
     }
 
     /// Forgets `key`, e.g. after we changed the resource ourselves.
@@ -128,6 +161,23 @@ mod tests {
         assert_eq!(cache.get(&"a".into(), fetch).await.ok(), Some(2), "expired after max_age");
         cache.invalidate(&"a".into());
         assert_eq!(cache.get(&"a".into(), fetch).await.ok(), Some(3), "invalidated");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn each_caller_sets_the_freshness_it_needs_and_ageing_simulates_time() {
+        let cache: SingleFlight<String, u32> = SingleFlight::new(Duration::from_secs(10));
+        let calls = AtomicUsize::new(0);
+        let fetch = || async { Ok(calls.fetch_add(1, Ordering::SeqCst) as u32) };
+        let key = "Z1".to_string();
+        assert_eq!(cache.get_within(&key, Duration::from_secs(60), fetch).await.ok(), Some(0));
+        tokio::time::advance(Duration::from_secs(30)).await;
+        assert_eq!(cache.get_within(&key, Duration::from_secs(60), fetch).await.ok(), Some(0), "30 s < 60 s");
+        assert_eq!(cache.get_within(&key, Duration::from_secs(20), fetch).await.ok(), Some(1), "30 s > 20 s");
+        cache.age(Duration::from_secs(59));
+        assert_eq!(cache.get_within(&key, Duration::from_secs(60), fetch).await.ok(), Some(1), "59 s < 60 s");
+        cache.age(Duration::from_secs(1));
+        assert_eq!(cache.get_within(&key, Duration::from_secs(60), fetch).await.ok(), Some(2), "aged to 60 s");
+        assert_eq!(cache.fetches(), 3);
     }
 
     #[tokio::test(start_paused = true)]

@@ -13,6 +13,7 @@ use super::{
     budget::{Budget, Service},
     cache::SingleFlight,
     error::{AwsError, CallSite},
+    snapshot::HealthCheckList,
 };
 use crate::verify::{CheckerObservation, HealthCheckObserved, TableObserved, ZoneObserved};
 
@@ -29,8 +30,12 @@ pub struct AwsOptions {
     pub region: Option<String>,
     /// Access key and secret to use instead of the credentials chain (tests).
     pub static_credentials: Option<(String, String)>,
-    /// How long listed records, zones, health checks and tables are reused across objects.
+    /// How long listed records, zones and health checks are reused by callers that do not say
+    /// how fresh they need them (snapshots use the object's verify interval instead).
     pub cache_max_age: Duration,
+    /// How long table settings (DescribeTable, DescribeContinuousBackups) are reused: at least
+    /// this, or the object's verify interval when that is longer.
+    pub table_max_age: Duration,
     /// Limit of one attempt (the budget retries).
     pub attempt_timeout: Duration,
     pub connect_timeout: Duration,
@@ -44,6 +49,7 @@ impl Default for AwsOptions {
             static_credentials: None,
             // The shortest verify interval: one cycle of the fastest object.
             cache_max_age: Duration::from_secs(10),
+            table_max_age: Duration::from_secs(300),
             attempt_timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(3),
         }
@@ -65,6 +71,9 @@ pub(super) struct Inner {
     scheduler: Mutex<HashMap<String, aws_sdk_scheduler::Client>>,
     pub(super) zones: SingleFlight<String, Option<ZoneObserved>>,
     pub(super) records: ZoneRecords,
+    pub(super) default_max_age: Duration,
+    pub(super) table_max_age: Duration,
+    pub(super) health_check_list: SingleFlight<(), HealthCheckList>,
     pub(super) health_checks: SingleFlight<String, Option<HealthCheckObserved>>,
     pub(super) health_status: SingleFlight<String, Arc<Vec<CheckerObservation>>>,
     pub(super) tables: SingleFlight<(String, String), Option<TableObserved>>,
@@ -117,9 +126,12 @@ impl Aws {
                 scheduler: Mutex::default(),
                 zones: SingleFlight::new(age),
                 records: SingleFlight::new(age),
+                default_max_age: age,
+                table_max_age: options.table_max_age,
+                health_check_list: SingleFlight::new(age),
                 health_checks: SingleFlight::new(age),
                 health_status: SingleFlight::new(age),
-                tables: SingleFlight::new(age),
+                tables: SingleFlight::new(options.table_max_age.max(age)),
             }),
         }
     }

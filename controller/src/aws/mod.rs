@@ -22,6 +22,7 @@ pub use dynamodb::{PROBE_KEY_PREFIX, ProbeItem};
 pub use error::{AwsError, ErrorKind};
 pub use route53::{TagResource, normalize_name};
 pub use scheduler::{FailsafeSchedule, ScheduleObserved, UPDATE_HEALTH_CHECK_TARGET};
+pub use snapshot::{HealthCheckList, freshness};
 
 /// Records of one hosted zone, listed once per freshness window and shared by every object in it.
 pub type ZoneRecords = SingleFlight<String, std::sync::Arc<Vec<crate::verify::RecordObserved>>>;

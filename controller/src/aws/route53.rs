@@ -5,8 +5,10 @@ use aws_sdk_route53::types::{
     RrType, TagResourceType,
 };
 
+use std::{collections::HashMap, sync::Arc};
+
 use super::{
-    AwsError, ErrorKind,
+    AwsError, ErrorKind, HealthCheckList,
     budget::Service,
     client::{Aws, found, to_chrono},
 };
@@ -22,6 +24,10 @@ pub enum TagResource {
 /// A malformed endpoint could otherwise page forever.
 const MAX_RECORD_PAGES: usize = 1000;
 
+/// Health checks per `ListHealthChecks` page: Route 53's default, and the most every version of
+/// its documentation promises.
+const HEALTH_CHECK_PAGE_SIZE: i32 = 100;
+
 impl Aws {
     /// `GetHealthCheck`; `None` when the health check does not exist.
     pub async fn get_health_check(&self, id: &str) -> Result<Option<HealthCheckObserved>, AwsError> {
@@ -33,6 +39,32 @@ impl Aws {
             .await,
         )?;
         Ok(out.and_then(|o| o.health_check().map(health_check_observed)))
+    }
+
+    /// Every health check of the account (`ListHealthChecks`, 100 per page): one listing serves
+    /// every object, where `GetHealthCheck` would cost one call per object.
+    pub async fn list_health_checks(&self) -> Result<HealthCheckList, AwsError> {
+        let client = &self.inner.route53;
+        let mut checks = HashMap::new();
+        let mut marker: Option<String> = None;
+        for _ in 0..MAX_RECORD_PAGES {
+            let page = self
+                .call(Service::Route53, "ListHealthChecks", None, || {
+                    client.list_health_checks().max_items(HEALTH_CHECK_PAGE_SIZE).set_marker(marker.clone()).send()
+                })
+                .await?;
+            for hc in page.health_checks() {
+                checks.insert(hc.id().to_string(), health_check_observed(hc));
+            }
+            match page.next_marker().filter(|_| page.is_truncated()) {
+                Some(next) if marker.as_deref() != Some(next) => marker = Some(next.to_string()),
+                Some(_) => break,
+                None => return Ok(Arc::new(checks)),
+            }
+        }
+        Err(self
+            .site(Service::Route53, "ListHealthChecks", None)
+            .error(ErrorKind::Other, "the endpoint's pagination did not advance".to_string()))
     }
 
     /// `GetHealthCheckStatus`: one observation per checker region.

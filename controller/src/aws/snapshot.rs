@@ -1,7 +1,12 @@
-//! Assembling one object's [`AwsSnapshot`] from the per-cycle caches, so N objects in one zone
-//! cost one zone read and one record listing, not N.
+//! Assembling one object's [`AwsSnapshot`] from the shared caches, so N objects cost one zone
+//! read, one record listing per zone and one health-check listing per 100 checks, not N of each.
+//!
+//! Every read accepts a value as old as the object's own verify interval: objects spread over
+//! that interval share one read instead of each causing a fresh one. Table settings change
+//! rarely and DynamoDB asks clients to cache control-plane answers, so they are re-read at most
+//! every `AwsOptions::table_max_age`.
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use futures::future::try_join_all;
 
@@ -15,30 +20,38 @@ use crate::{
     verify::{AwsSnapshot, CheckerObservation, HealthCheckObserved, RecordObserved, TableObserved, ZoneObserved},
 };
 
+/// Every health check of the account, by ID.
+pub type HealthCheckList = Arc<HashMap<String, HealthCheckObserved>>;
+
 impl Aws {
     /// Everything verification needs for one object. Health checker status (the most tightly
-    /// limited call) is read only when `read_health_status` is set.
+    /// limited call, one per check) is read only when `read_health_status` is set.
     pub async fn snapshot(
         &self,
         spec: &RegionalFailoverSpec,
         read_health_status: bool,
     ) -> Result<AwsSnapshot, AwsError> {
+        let fresh = freshness(spec);
+        let table_fresh = fresh.max(self.inner.table_max_age);
         let zone_id = zone_id_bare(&spec.dns.hosted_zone_id);
         let hc_id = spec.health_check.id.as_str();
         let table = spec.table.name.as_str();
         let status = async {
-            if read_health_status { self.cached_health_check_status(hc_id).await } else { Ok(Arc::new(Vec::new())) }
+            if read_health_status {
+                self.cached_health_check_status_within(hc_id, fresh).await
+            } else {
+                Ok(Arc::new(Vec::new()))
+            }
         };
-        let replicas =
-            try_join_all(spec.table.replica_regions.iter().map(|region| async move {
-                Ok::<_, AwsError>((region.clone(), self.cached_table(region, table).await?))
-            }));
+        let replicas = try_join_all(spec.table.replica_regions.iter().map(|region| async move {
+            Ok::<_, AwsError>((region.clone(), self.cached_table_within(region, table, table_fresh).await?))
+        }));
         let (health_check, checker_observations, zone, records, primary_table, replica_tables) = tokio::try_join!(
-            self.cached_health_check(hc_id),
+            self.cached_health_check_within(hc_id, fresh),
             status,
-            self.cached_hosted_zone(zone_id),
-            self.cached_zone_records(zone_id),
-            self.cached_table(&spec.primary.region, table),
+            self.cached_hosted_zone_within(zone_id, fresh),
+            self.cached_zone_records_within(zone_id, fresh),
+            self.cached_table_within(&spec.primary.region, table, table_fresh),
             replicas,
         )?;
         let name = normalize_name(&spec.dns.record_name);
@@ -52,16 +65,62 @@ impl Aws {
         })
     }
 
-    /// `GetHealthCheck`, shared within the freshness window.
+    /// Forgets what is cached about one object's resources, so the next snapshot is read fresh
+    /// (drill preflight judges the present, not the last cycle).
+    pub fn forget(&self, spec: &RegionalFailoverSpec) {
+        self.invalidate_zone(&spec.dns.hosted_zone_id);
+        self.inner.health_check_list.invalidate(&());
+        self.inner.health_checks.invalidate(&spec.health_check.id);
+        self.inner.health_status.invalidate(&spec.health_check.id);
+        for region in std::iter::once(&spec.primary.region).chain(&spec.table.replica_regions) {
+            self.inner.tables.invalidate(&(region.clone(), spec.table.name.clone()));
+        }
+    }
+
+    /// Makes everything cached `by` older, as if that much time had passed (benchmarks step
+    /// through verification cycles with it).
+    pub fn age_caches(&self, by: Duration) {
+        let i = &self.inner;
+        i.zones.age(by);
+        i.records.age(by);
+        i.health_check_list.age(by);
+        i.health_checks.age(by);
+        i.health_status.age(by);
+        i.tables.age(by);
+    }
+
+    /// The health check's settings, from the shared account-wide listing; a check the listing
+    /// lacks (created after it) is asked for by ID before it is called missing.
     pub async fn cached_health_check(&self, id: &str) -> Result<Option<HealthCheckObserved>, AwsError> {
-        self.inner.health_checks.get(&id.to_string(), || self.get_health_check(id)).await
+        self.cached_health_check_within(id, self.inner.default_max_age).await
+    }
+
+    async fn cached_health_check_within(
+        &self,
+        id: &str,
+        max_age: Duration,
+    ) -> Result<Option<HealthCheckObserved>, AwsError> {
+        let list = self.inner.health_check_list.get_within(&(), max_age, || self.list_health_checks()).await?;
+        if let Some(hc) = list.get(id) {
+            return Ok(Some(hc.clone()));
+        }
+        self.inner.health_checks.get_within(&id.to_string(), max_age, || self.get_health_check(id)).await
     }
 
     /// `GetHealthCheckStatus`, shared within the freshness window; empty for a missing check.
     pub async fn cached_health_check_status(&self, id: &str) -> Result<Arc<Vec<CheckerObservation>>, AwsError> {
+        self.cached_health_check_status_within(id, self.inner.default_max_age).await
+    }
+
+    /// `GetHealthCheckStatus` no older than `max_age`; empty for a missing check.
+    pub async fn cached_health_check_status_within(
+        &self,
+        id: &str,
+        max_age: Duration,
+    ) -> Result<Arc<Vec<CheckerObservation>>, AwsError> {
         self.inner
             .health_status
-            .get(&id.to_string(), || async {
+            .get_within(&id.to_string(), max_age, || async {
                 match self.get_health_check_status(id).await {
                     Ok(v) => Ok(Arc::new(v)),
                     Err(e) if e.is_not_found() => Ok(Arc::new(Vec::new())),
@@ -73,17 +132,33 @@ impl Aws {
 
     /// `GetHostedZone`, shared within the freshness window.
     pub async fn cached_hosted_zone(&self, zone_id: &str) -> Result<Option<ZoneObserved>, AwsError> {
+        self.cached_hosted_zone_within(zone_id, self.inner.default_max_age).await
+    }
+
+    async fn cached_hosted_zone_within(
+        &self,
+        zone_id: &str,
+        max_age: Duration,
+    ) -> Result<Option<ZoneObserved>, AwsError> {
         let zone_id = zone_id_bare(zone_id);
-        self.inner.zones.get(&zone_id.to_string(), || self.get_hosted_zone(zone_id)).await
+        self.inner.zones.get_within(&zone_id.to_string(), max_age, || self.get_hosted_zone(zone_id)).await
     }
 
     /// All records of a zone, listed once per freshness window however many objects ask
     /// (concurrent askers join the listing in flight). Empty for a missing zone.
     pub async fn cached_zone_records(&self, zone_id: &str) -> Result<Arc<Vec<RecordObserved>>, AwsError> {
+        self.cached_zone_records_within(zone_id, self.inner.default_max_age).await
+    }
+
+    async fn cached_zone_records_within(
+        &self,
+        zone_id: &str,
+        max_age: Duration,
+    ) -> Result<Arc<Vec<RecordObserved>>, AwsError> {
         let zone_id = zone_id_bare(zone_id);
         self.inner
             .records
-            .get(&zone_id.to_string(), || async {
+            .get_within(&zone_id.to_string(), max_age, || async {
                 match self.list_records(zone_id).await {
                     Ok(v) => Ok(Arc::new(v)),
                     Err(e) if e.is_not_found() => Ok(Arc::new(Vec::new())),
@@ -95,7 +170,19 @@ impl Aws {
 
     /// `describe_table`, shared within the freshness window.
     pub async fn cached_table(&self, region: &str, name: &str) -> Result<Option<TableObserved>, AwsError> {
-        self.inner.tables.get(&(region.to_string(), name.to_string()), || self.describe_table(region, name)).await
+        self.cached_table_within(region, name, self.inner.table_max_age).await
+    }
+
+    async fn cached_table_within(
+        &self,
+        region: &str,
+        name: &str,
+        max_age: Duration,
+    ) -> Result<Option<TableObserved>, AwsError> {
+        self.inner
+            .tables
+            .get_within(&(region.to_string(), name.to_string()), max_age, || self.describe_table(region, name))
+            .await
     }
 
     /// Drops everything cached about a zone (e.g. before a drill measures it).
@@ -104,4 +191,9 @@ impl Aws {
         self.inner.records.invalidate(&zone_id);
         self.inner.zones.invalidate(&zone_id);
     }
+}
+
+/// How old a shared read one object accepts: its own verify interval.
+pub fn freshness(spec: &RegionalFailoverSpec) -> Duration {
+    Duration::from_secs(u64::from(spec.verify_interval_seconds.max(1)))
 }

@@ -39,12 +39,28 @@ pub struct RunArgs {
     /// Route 53 calls per second, account-wide (Route 53 allows 5).
     #[arg(long, env = "RF_ROUTE53_RPS", default_value_t = 4.0)]
     route53_rps: f64,
-    /// GetHealthCheckStatus calls per second.
-    #[arg(long, env = "RF_HEALTH_STATUS_RPS", default_value_t = 1.0)]
+    /// GetHealthCheckStatus calls per second (Route 53 allows about 1).
+    #[arg(long, env = "RF_HEALTH_STATUS_RPS", default_value_t = 0.8)]
     health_status_rps: f64,
-    /// DynamoDB calls per second, all regions together.
-    #[arg(long, env = "RF_DYNAMODB_RPS", default_value_t = 20.0)]
+    /// DynamoDB control-plane calls (DescribeTable, DescribeContinuousBackups) per second, all
+    /// regions together (AWS allows 2,500).
+    #[arg(long, env = "RF_DYNAMODB_RPS", default_value_t = 40.0)]
     dynamodb_rps: f64,
+    /// DynamoDB item reads and writes of the replication probe per second.
+    #[arg(long, env = "RF_DYNAMODB_DATA_RPS", default_value_t = 100.0)]
+    dynamodb_data_rps: f64,
+    /// Optional GetHealthCheckStatus reads per second that refresh checker detail while DNS
+    /// already shows every primary healthy.
+    #[arg(long, env = "RF_HEALTH_DETAIL_RPS", default_value_t = 0.1)]
+    health_detail_rps: f64,
+    /// Optional GetHealthCheckStatus reads per second that explain why DNS answers with a
+    /// secondary (taken only when free, so failovers never queue behind the status limit).
+    #[arg(long, env = "RF_HEALTH_DIAGNOSIS_RPS", default_value_t = 0.5)]
+    health_diagnosis_rps: f64,
+    /// How long table settings are reused between objects' verifications (DynamoDB asks clients
+    /// to cache control-plane answers); an object's own longer verify interval wins.
+    #[arg(long, env = "RF_TABLE_REFRESH_SECONDS", default_value_t = 300)]
+    table_refresh_seconds: u64,
     /// How long AWS reads are shared between objects (and the shortest useful verify interval).
     #[arg(long, env = "RF_DEFAULT_VERIFY_INTERVAL_SECONDS", default_value_t = 60)]
     default_verify_interval_seconds: u64,
@@ -88,11 +104,15 @@ pub async fn run(args: RunArgs) -> ExitCode {
         route53_rps: args.route53_rps,
         health_status_rps: args.health_status_rps,
         dynamodb_rps: args.dynamodb_rps,
+        dynamodb_data_rps: args.dynamodb_data_rps,
+        health_detail_rps: args.health_detail_rps,
+        health_diagnosis_rps: args.health_diagnosis_rps,
         ..BudgetConfig::default()
     }));
-    // Reads are shared for a fraction of the interval: fresh each cycle, shared within one.
+    // Snapshots take each object's own interval as the freshness they need; this is for the rest.
     let cache_max_age = Duration::from_secs(args.default_verify_interval_seconds.clamp(2, 3600) / 2);
-    let aws = Aws::new(AwsOptions { cache_max_age, ..AwsOptions::default() }, budget.clone()).await;
+    let table_max_age = Duration::from_secs(args.table_refresh_seconds.min(86_400));
+    let aws = Aws::new(AwsOptions { cache_max_age, table_max_age, ..AwsOptions::default() }, budget.clone()).await;
     let stats_budget = budget.clone();
     let metrics = Metrics::new(Some(Arc::new(move || {
         stats_budget

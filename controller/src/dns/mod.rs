@@ -55,7 +55,8 @@ pub enum DnsError {
 }
 
 /// Asks `servers` in order for `name`/`kind` with [`DEFAULT_TIMEOUT`]; the first NOERROR or
-/// NXDOMAIN answer wins. SERVFAIL, REFUSED, timeouts and errors move on to the next server.
+/// NXDOMAIN answer wins. SERVFAIL, REFUSED, timeouts and errors move on to the next server, and
+/// after the last one the list is tried once more.
 pub async fn query(servers: &[SocketAddr], name: &str, kind: RecordType) -> Result<DnsAnswer, DnsError> {
     query_with_timeout(servers, name, kind, DEFAULT_TIMEOUT).await
 }
@@ -71,7 +72,8 @@ pub async fn query_with_timeout(
     }
     let qname = parse_name(name).map_err(|reason| DnsError::InvalidName { name: name.to_string(), reason })?;
     let mut failures = Vec::new();
-    for &server in servers {
+    // A lost datagram is normal for UDP: like a stub resolver, go round the servers twice.
+    for &server in servers.iter().chain(servers) {
         match ask(server, &qname, kind, timeout).await {
             Ok((d, over_tcp)) if is_final(&d) => {
                 return Ok(DnsAnswer {

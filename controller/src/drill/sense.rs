@@ -126,6 +126,8 @@ impl Senses {
         if let Err(e) = &secondary {
             tracing::info!(error = %e, "drill preflight: the secondary does not answer");
         }
+        // Shared reads may be a cycle (tables: minutes) old; the go/no-go needs the present.
+        aws.forget(spec);
         let (replicas_not_active, drift_codes) = match Box::pin(aws.snapshot(spec, false)).await {
             Ok(snapshot) => {
                 let replicas = verify::replica_states(spec, snapshot.primary_table.as_ref(), &snapshot.replica_tables);

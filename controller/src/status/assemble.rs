@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::{StatusInput, Transition, conditions, transitions};
 use crate::{
-    api::{HealthState, HealthStatus, RegionalFailoverSpec, RegionalFailoverStatus, ReplicationStatus},
+    api::{HealthSource, HealthState, HealthStatus, RegionalFailoverSpec, RegionalFailoverStatus, ReplicationStatus},
     verify::{self, AwsSnapshot, VerifyContext},
 };
 
@@ -62,7 +62,13 @@ pub fn assemble(
                     checkers_healthy: 0,
                     checkers_reporting: 0,
                     observed_at: now,
+                    source: None,
+                    checkers_observed_at: None,
                 });
+            } else if let Some(Ok(values)) = &observed.dns_answer
+                && let Some(active) = verify::active_region(values, spec)
+            {
+                next.health = Some(health_from_dns(active == spec.primary.region, previous.health.as_ref(), now));
             }
             let mut replication = previous.replication.clone().unwrap_or_default();
             replication.replicas =
@@ -96,6 +102,21 @@ pub fn assemble(
     next.conditions = conditions(&input, &previous.conditions, now, generation);
     let events = transitions(&previous.conditions, &next.conditions);
     Assembled { status: next, events }
+}
+
+/// Route 53 answers with a failover pair's primary while its health check passes and with the
+/// secondary when it fails, so the authoritative answer is a verdict that costs no API call
+/// (when both records are unhealthy Route 53 answers with the primary; the secondary usually has
+/// no health check). The checker counts stay as last read.
+fn health_from_dns(primary_answered: bool, previous: Option<&HealthStatus>, now: DateTime<Utc>) -> HealthStatus {
+    HealthStatus {
+        status: if primary_answered { HealthState::Healthy } else { HealthState::Unhealthy },
+        checkers_healthy: previous.map_or(0, |h| h.checkers_healthy),
+        checkers_reporting: previous.map_or(0, |h| h.checkers_reporting),
+        observed_at: now,
+        source: Some(HealthSource::Dns),
+        checkers_observed_at: previous.and_then(|h| h.checkers_observed_at),
+    }
 }
 
 fn apply_probe(replication: &mut ReplicationStatus, probe: Option<&LagProbe>) {
@@ -135,6 +156,66 @@ mod tests {
         let in_sync = find_condition(&a.status.conditions, "InSync").expect("InSync");
         assert_eq!(in_sync.status, crate::api::ConditionStatus::True);
         assert_eq!(in_sync.observed_generation, Some(3));
+    }
+
+    #[test]
+    fn without_a_checker_read_an_answer_naming_the_primary_is_the_health_verdict() {
+        let spec = fixtures::spec();
+        let mut with_checkers = fixtures::snapshot();
+        with_checkers.checker_observations = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+            .map(|region| crate::verify::CheckerObservation {
+                region: region.into(),
+                status: "Success: HTTP Status Code 200, OK".into(),
+                checked_at: Some(now()),
+            })
+            .to_vec();
+        let read = Observed {
+            snapshot: Some(Ok(with_checkers)),
+            dns_answer: Some(Ok(vec![spec.primary.endpoint.clone()])),
+            ..Observed::default()
+        };
+        let first = assemble(&spec, Some(1), &RegionalFailoverStatus::default(), &read, now());
+        let checkers = first.status.health.clone().expect("health");
+        assert_eq!(checkers.source, Some(HealthSource::Checkers));
+        assert_eq!((checkers.checkers_healthy, checkers.checkers_reporting), (3, 3));
+
+        let mut no_read = fixtures::snapshot();
+        no_read.checker_observations.clear();
+        let later = now() + chrono::Duration::seconds(60);
+        let by_dns = Observed { snapshot: Some(Ok(no_read.clone())), ..read.clone() };
+        let second = assemble(&spec, Some(1), &first.status, &by_dns, later);
+        let health = second.status.health.clone().expect("health");
+        assert_eq!(
+            (health.status, health.source, health.observed_at),
+            (HealthState::Healthy, Some(HealthSource::Dns), later)
+        );
+        assert_eq!(
+            (health.checkers_healthy, health.checkers_reporting, health.checkers_observed_at),
+            (checkers.checkers_healthy, checkers.checkers_reporting, Some(now()))
+        );
+        let healthy = find_condition(&second.status.conditions, "PrimaryHealthy").expect("PrimaryHealthy");
+        assert_eq!(healthy.status, crate::api::ConditionStatus::True);
+        assert!(healthy.message.contains("name servers answer with the primary"), "{}", healthy.message);
+
+        // An answer naming the secondary means the primary's check fails.
+        let secondary = Observed {
+            snapshot: Some(Ok(no_read.clone())),
+            dns_answer: Some(Ok(vec![spec.secondary.endpoint.clone()])),
+            ..Observed::default()
+        };
+        let third = assemble(&spec, Some(1), &second.status, &secondary, later + chrono::Duration::seconds(60));
+        let health = third.status.health.clone().expect("health");
+        assert_eq!((health.status, health.source), (HealthState::Unhealthy, Some(HealthSource::Dns)));
+        assert_eq!(third.status.active_region.as_deref(), Some(spec.secondary.region.as_str()));
+        let unhealthy = find_condition(&third.status.conditions, "PrimaryHealthy").expect("PrimaryHealthy");
+        assert_eq!(unhealthy.status, crate::api::ConditionStatus::False);
+        assert!(unhealthy.message.contains("answer with the secondary"), "{}", unhealthy.message);
+
+        // No answer naming either endpoint is no verdict: the health stays as last known.
+        let unknown =
+            Observed { snapshot: Some(Ok(no_read)), dns_answer: Some(Err("no answer".into())), ..Observed::default() };
+        let fourth = assemble(&spec, Some(1), &third.status, &unknown, later + chrono::Duration::seconds(120));
+        assert_eq!(fourth.status.health, third.status.health);
     }
 
     #[test]

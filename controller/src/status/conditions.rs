@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::api::{
-    Condition, ConditionStatus, DrillPhase, DrillRecord, Finding, HealthState, HealthStatus, Objectives,
+    Condition, ConditionStatus, DrillPhase, DrillRecord, Finding, HealthSource, HealthState, HealthStatus, Objectives,
     ReplicationStatus,
 };
 
@@ -173,6 +173,14 @@ fn primary_healthy(input: &StatusInput<'_>) -> Verdict {
     };
     let (ok, all) = (h.checkers_healthy, h.checkers_reporting);
     match h.status {
+        HealthState::Healthy if h.source == Some(HealthSource::Dns) => {
+            let detail = if all > 0 { format!(" (last checker read: {ok} of {all} healthy)") } else { String::new() };
+            v(
+                True,
+                Reasons::HEALTH_CHECK_HEALTHY,
+                format!("Route 53's name servers answer with the primary, so its health check passes{detail}."),
+            )
+        }
         HealthState::Healthy => {
             v(True, Reasons::HEALTH_CHECK_HEALTHY, format!("{ok} of {all} Route 53 checkers see the primary healthy."))
         }
@@ -182,6 +190,13 @@ fn primary_healthy(input: &StatusInput<'_>) -> Verdict {
             format!(
                 "A drill has inverted the health check, so the primary looks down on purpose ({ok} of {all} checkers see it healthy)."
             ),
+        ),
+        HealthState::Unhealthy if h.source == Some(HealthSource::Dns) => v(
+            False,
+            Reasons::HEALTH_CHECK_UNHEALTHY,
+            "Route 53's name servers answer with the secondary, so the primary's health check fails. \
+             Investigate the primary endpoint."
+                .to_string(),
         ),
         HealthState::Unhealthy => v(
             False,

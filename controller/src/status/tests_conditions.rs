@@ -33,6 +33,8 @@ fn good() -> World {
             checkers_healthy: 15,
             checkers_reporting: 16,
             observed_at: t0(),
+            source: None,
+            checkers_observed_at: None,
         }),
         replication: Some(ReplicationStatus {
             replicas: vec![ReplicaState {
@@ -156,6 +158,8 @@ fn primary_healthy_both_ways() {
         checkers_healthy: 1,
         checkers_reporting: 8,
         observed_at: t0(),
+        source: None,
+        checkers_observed_at: None,
     });
     assert_eq!(w.get(ConditionTypes::PRIMARY_HEALTHY).0, False);
     assert_eq!(w.get(ConditionTypes::PRIMARY_HEALTHY).1, Reasons::HEALTH_CHECK_UNHEALTHY);
@@ -167,6 +171,8 @@ fn primary_healthy_both_ways() {
         checkers_healthy: 0,
         checkers_reporting: 0,
         observed_at: t0(),
+        source: None,
+        checkers_observed_at: None,
     });
     assert_eq!(w.get(ConditionTypes::PRIMARY_HEALTHY).0, Unknown);
     w.health = None;
@@ -332,6 +338,8 @@ fn a_new_reason_under_the_same_status_keeps_the_time() {
         checkers_healthy: 0,
         checkers_reporting: 8,
         observed_at: t0(),
+        source: None,
+        checkers_observed_at: None,
     });
     let first = w.build(&[], t0());
     w.drill_in_progress = true;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::endpoint::{normalize_endpoint, same_endpoint};
 use super::{CheckerObservation, Code, HealthCheckObserved, VerifyContext, finding};
-use crate::api::{Finding, HealthCheckType, HealthState, HealthStatus, RegionalFailoverSpec};
+use crate::api::{Finding, HealthCheckType, HealthSource, HealthState, HealthStatus, RegionalFailoverSpec};
 
 /// Route 53 applies these when a health check was created without the field.
 const DEFAULT_REQUEST_INTERVAL: u32 = 30;
@@ -45,6 +45,8 @@ pub fn health_from_observations(observations: &[CheckerObservation], now: DateTi
         checkers_healthy: u32::try_from(healthy).unwrap_or(u32::MAX),
         checkers_reporting: u32::try_from(reporting).unwrap_or(u32::MAX),
         observed_at: now,
+        source: Some(HealthSource::Checkers),
+        checkers_observed_at: Some(now),
     }
 }
 

@@ -39,6 +39,7 @@ impl LocalAws {
             endpoint_url: Some(self.endpoint.clone()),
             region: Some("us-east-1".into()),
             static_credentials: Some(("testing".into(), "testing".into())),
+            table_max_age: std::time::Duration::from_secs(10),
             ..AwsOptions::default()
         }
     }

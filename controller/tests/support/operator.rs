@@ -26,6 +26,8 @@ impl Operator {
             .env("RF_METRICS_BIND", format!("127.0.0.1:{metrics_port}"))
             .env("RF_LEASE_NAMESPACE", lease_ns)
             .env("RF_DEFAULT_VERIFY_INTERVAL_SECONDS", "10")
+            // Table drift must show within a test's patience, not the production 5 minutes.
+            .env("RF_TABLE_REFRESH_SECONDS", "10")
             .env("RUST_LOG", "info,regional_failover=debug")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());

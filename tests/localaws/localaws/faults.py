@@ -25,6 +25,11 @@ class Rule:
     message: str = ""
     latency_ms: int = 0
     remaining: int | None = None  # None: until deleted
+    # Throttle only what exceeds this many requests per second (a token bucket with a burst of
+    # one second's worth), as Route 53's account-wide limit does; None: throttle every match.
+    rate: float | None = None
+    tokens: float = 0.0
+    refilled_at: float = 0.0
     hits: int = 0
     created_at: float = field(default_factory=now)
     hit_times: list = field(default_factory=list)
@@ -32,7 +37,8 @@ class Rule:
     def to_json(self) -> dict:
         return {"id": self.id, "service": self.service, "operation": self.operation, "region": self.region,
                 "kind": self.kind, "status": self.status, "code": self.code, "message": self.message,
-                "latencyMs": self.latency_ms, "remaining": self.remaining, "hits": self.hits,
+                "latencyMs": self.latency_ms, "remaining": self.remaining, "ratePerSecond": self.rate,
+                "hits": self.hits,
                 "createdAt": iso(self.created_at), "hitTimes": [iso(t) for t in self.hit_times[-50:]]}
 
 
@@ -50,6 +56,9 @@ class Faults:
         if not service:
             raise ValueError("service is required (a SigV4 signing name: route53, dynamodb, scheduler, ...)")
         count = spec.get("count")
+        rate = spec.get("ratePerSecond")
+        if rate is not None and (kind != "throttle" or float(rate) <= 0):
+            raise ValueError("ratePerSecond is for throttle rules and must be positive")
         status = int(spec.get("status", {"throttle": 400, "error": 500, "latency": 200}[kind]))
         if kind == "throttle":
             code = spec.get("code") or THROTTLE_CODES.get(service, "ThrottlingException")
@@ -62,7 +71,10 @@ class Faults:
             code, message = "", ""
         rule = Rule(id=f"fault-{next(self._ids)}", service=service, operation=spec.get("operation", "*"),
                     region=spec.get("region"), kind=kind, status=status, code=code, message=message,
-                    latency_ms=int(spec.get("latencyMs", 0)), remaining=None if count is None else int(count))
+                    latency_ms=int(spec.get("latencyMs", 0)), remaining=None if count is None else int(count),
+                    rate=None if rate is None else float(rate))
+        if rule.rate is not None:
+            rule.tokens, rule.refilled_at = max(rule.rate, 1.0), now()
         with self._lock:
             self._rules[rule.id] = rule
         return rule
@@ -90,6 +102,8 @@ class Faults:
                     continue
                 if rule.kind != "latency" and failing is not None:
                     continue
+                if rule.rate is not None and self._within_rate(rule):
+                    continue
                 rule.hits += 1
                 rule.hit_times.append(now())
                 if rule.kind == "latency":
@@ -101,6 +115,16 @@ class Faults:
                     if rule.remaining <= 0:
                         del self._rules[rule.id]
         return latency, failing
+
+    @staticmethod
+    def _within_rate(rule: Rule) -> bool:
+        t = now()
+        rule.tokens = min(max(rule.rate, 1.0), rule.tokens + (t - rule.refilled_at) * rule.rate)
+        rule.refilled_at = t
+        if rule.tokens >= 1.0:
+            rule.tokens -= 1.0
+            return True
+        return False
 
 
 FAULTS = Faults()

@@ -54,6 +54,7 @@ class Runtime:
     last_flip: float | None = None
     transitions: list = field(default_factory=list)
     created_at: float = field(default_factory=now)
+    version: object = None  # HealthCheckVersion last synced
 
 
 def _config(hc) -> dict:
@@ -110,8 +111,14 @@ class HealthEngine:
             for account, hc in self._all_checks():
                 key = (account, hc.id)
                 seen.add(key)
-                cfg = _config(hc)
                 rt = self.runtimes.get(key)
+                version = getattr(hc, "health_check_version", None)
+                # Every change goes through Create/UpdateHealthCheck, which bumps the version: an
+                # unchanged check with nothing pending needs no work (this runs 10 times a second).
+                if rt is not None and rt.version == version and not rt.pending and rt.config["type"] not in (
+                        "CALCULATED", "CLOUDWATCH_METRIC"):
+                    continue
+                cfg = _config(hc)
                 if rt is None:
                     rt = Runtime(account, hc.id, cfg, inverted=bool(hc.inverted), disabled=bool(hc.disabled))
                     self.runtimes[key] = rt
@@ -127,6 +134,7 @@ class HealthEngine:
                 while rt.pending and rt.pending[0][0] <= now():
                     _, rt.inverted, rt.disabled = rt.pending.pop(0)
                     self._evaluate(rt, f"config inverted={rt.inverted} disabled={rt.disabled}")
+                rt.version = version
                 if cfg["type"] in ("CALCULATED", "CLOUDWATCH_METRIC"):
                     self._evaluate(rt, "calculated")
             for key in [k for k in self.runtimes if k not in seen]:

@@ -54,6 +54,25 @@ def _ttl(v, default: int = 300) -> int:
 class Resolver:
     def __init__(self, health):
         self.health = health  # object with is_healthy(account, health_check_id) -> bool
+        # zone id -> (membership key, zone, records by name). Indexing a zone costs O(records);
+        # resolving every tracked name against a 2,000-record zone without it is quadratic.
+        self._indexes: dict = {}
+
+    def _by_name(self, zone) -> dict:
+        rrsets = list(zone.rrsets)
+        # Changes replace record objects (moto's upsert and delete do), so the set of object ids
+        # tells whether the index is current; fields read at answer time are always live.
+        key = (len(rrsets), sum(map(id, rrsets)))
+        cached = self._indexes.get(id(zone))
+        if cached is not None and cached[0] == key and cached[1] is zone:
+            return cached[2]
+        by_name: dict[str, list] = {}
+        for rrset in rrsets:
+            by_name.setdefault(norm(rrset.name), []).append(rrset)
+        if len(self._indexes) > 256:  # zones of earlier resets; rebuilt on demand
+            self._indexes.clear()
+        self._indexes[id(zone)] = (key, zone, by_name)
+        return by_name
 
     def zones(self):
         from moto.route53.models import route53_backends
@@ -89,9 +108,7 @@ class Resolver:
         if zone is None:
             return Answer("REFUSED")
         result = Answer("NOERROR", zone=zone, account=account)
-        by_name: dict[str, list] = {}
-        for rrset in list(zone.rrsets):
-            by_name.setdefault(norm(rrset.name), []).append(rrset)
+        by_name = self._by_name(zone)
         rrsets = by_name.get(qname)
         if rrsets is None:
             rrsets = self._wildcard(qname, norm(zone.name), by_name)

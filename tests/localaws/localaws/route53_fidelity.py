@@ -1,5 +1,5 @@
 """Route 53 behaviour moto lacks: UpdateHealthCheck that keeps omitted fields, per-checker
-GetHealthCheckStatus, GetHealthCheckLastFailureReason, TestDNSAnswer, and deleting one record of a
+GetHealthCheckStatus, paged ListHealthChecks, GetHealthCheckLastFailureReason, TestDNSAnswer, and deleting one record of a
 SetIdentifier without taking same-named identifiers of other records with it."""
 
 import threading
@@ -87,6 +87,29 @@ def _get_health_check_status(self):
     return ActionResult({"HealthCheckObservations": ENGINE.observations(self.current_account, hc_id)})
 
 
+# Route 53 pages ListHealthChecks (MaxItems default 100, at most 1000; Marker is the ID of the
+# first check of the page); moto returns every check at once without the paging fields.
+LIST_HEALTH_CHECKS_DEFAULT, LIST_HEALTH_CHECKS_MAX = 100, 1000
+
+
+def _list_health_checks(self):
+    checks = self.backend.list_health_checks()
+    max_items = min(max(self._get_int_param("MaxItems", LIST_HEALTH_CHECKS_DEFAULT), 1), LIST_HEALTH_CHECKS_MAX)
+    marker = self._get_param("Marker")
+    start = 0
+    if marker:
+        ids = [hc.id for hc in checks]
+        if marker not in ids:
+            raise InvalidInput(f"Invalid marker: {marker}")
+        start = ids.index(marker)
+    page = checks[start:start + max_items]
+    result = {"HealthChecks": page, "Marker": marker or "", "MaxItems": str(max_items),
+              "IsTruncated": start + max_items < len(checks)}
+    if result["IsTruncated"]:
+        result["NextMarker"] = checks[start + max_items].id
+    return ActionResult(result)
+
+
 def _create_health_check(original):
     def wrapper(self):
         regions = _list((self._get_param("HealthCheckConfig") or {}).get("Regions"))
@@ -151,6 +174,7 @@ def _delete_rrset_by_id(self, set_identifier):
 def install():
     r53_responses.Route53.update_health_check = _update_health_check
     r53_responses.Route53.get_health_check_status = _get_health_check_status
+    r53_responses.Route53.list_health_checks = _list_health_checks
     r53_responses.Route53.create_health_check = _create_health_check(r53_responses.Route53.create_health_check)
     backend_cls = r53_models.Route53Backend
     backend_cls.change_resource_record_sets = _change_rrsets(backend_cls.change_resource_record_sets)

@@ -39,6 +39,29 @@ def test_route53_throttling_and_prior_request_not_complete(localaws):
     assert result["ResponseMetadata"]["RetryAttempts"] == 1
 
 
+def test_rate_limit_throttles_only_what_exceeds_the_rate(localaws):
+    r53 = localaws.client("route53")
+    hc = health_check(r53, 80)
+    rule = localaws.control("POST", "/faults", {"service": "route53", "ratePerSecond": 5})
+    outcomes = []
+    for _ in range(12):  # far faster than 5/s: the burst of 5 passes, the rest is throttled
+        try:
+            r53.get_health_check(HealthCheckId=hc)
+            outcomes.append("ok")
+        except ClientError as e:
+            outcomes.append(e.response["Error"]["Code"])
+    assert outcomes[:5] == ["ok"] * 5 and set(outcomes[5:]) <= {"ok", "Throttling"} and "Throttling" in outcomes
+    time.sleep(1.1)  # a second refills the bucket
+    for _ in range(4):
+        r53.get_health_check(HealthCheckId=hc)
+    listed = localaws.control("GET", "/faults")
+    listed = listed["faults"] if isinstance(listed, dict) else listed
+    hits = next(f["hits"] for f in listed if f["id"] == rule["id"])
+    assert hits == outcomes.count("Throttling"), "only throttled requests count as hits"
+    with pytest.raises(Exception):
+        localaws.control("POST", "/faults", {"service": "route53", "kind": "error", "ratePerSecond": 5})
+
+
 def test_dynamodb_throttling_server_errors_and_latency(localaws):
     ddb = localaws.client("dynamodb")
     ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",

@@ -134,3 +134,26 @@ def test_failover_record_can_be_recreated_while_its_partner_exists(localaws):
         r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
             {"Action": "CREATE", "ResourceRecordSet": secondary}]})
     assert err.value.response["Error"]["Code"] == "InvalidChangeBatch"
+
+
+def test_list_health_checks_pages_like_route53(localaws):
+    r53 = localaws.client("route53")
+    created = [health_check(r53, 9000 + i, interval=30, threshold=3, Regions=THREE) for i in range(7)]
+    first = r53.list_health_checks()
+    assert first["MaxItems"] == "100" and first["IsTruncated"] is False and "NextMarker" not in first
+    assert [h["Id"] for h in first["HealthChecks"]] == created
+
+    pages, marker = [], None
+    while True:
+        page = r53.list_health_checks(MaxItems="3", **({"Marker": marker} if marker else {}))
+        pages.append([h["Id"] for h in page["HealthChecks"]])
+        if not page["IsTruncated"]:
+            break
+        marker = page["NextMarker"]
+        assert marker == created[sum(map(len, pages))], "NextMarker is the ID of the next page's first check"
+    assert pages == [created[0:3], created[3:6], created[6:7]]
+
+    assert len(r53.list_health_checks(MaxItems="5000")["HealthChecks"]) == 7, "MaxItems above 1000 is capped, not refused"
+    with pytest.raises(ClientError) as err:
+        r53.list_health_checks(Marker="no-such-check")
+    assert err.value.response["Error"]["Code"] == "InvalidInput"

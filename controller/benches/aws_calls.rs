@@ -1,0 +1,340 @@
+//! AWS calls per verification cycle: the operator's shared, cached reads against a naive design
+//! (one full read of every resource per object per cycle), side by side in one process, against
+//! local AWS, counted per service and operation by the request budget every call goes through.
+//!
+//! Method: a fleet of N objects is seeded in a fresh local AWS. "Ours" runs `observe` +
+//! `status::assemble` for every object concurrently, as the reconciler does, cycle after cycle;
+//! between cycles every cached read is aged by one verify interval (60 s), so the caches behave
+//! as they would over real minutes without waiting for them. Steady state is the mean of the
+//! five cycles after the first (one table refresh period: 300 s / 60 s). "Naive" calls
+//! GetHostedZone, ListResourceRecordSets (all pages), GetHealthCheck, GetHealthCheckStatus and,
+//! per region, DescribeTable + DescribeContinuousBackups for every object, once.
+//! Ours runs with the default Route 53 budget while local AWS enforces Route 53's own limits
+//! (5 requests/s per account, GetHealthCheckStatus 1/s), so a throttle would show.
+//!
+//! `RF_BENCH_SCENARIOS="1x1,10x1,100x1,1000x1,1000x10"` (objects x zones) chooses the fleets.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+mod fleet;
+
+use std::{collections::BTreeMap, sync::Arc, time::Duration, time::Instant};
+
+use futures::{StreamExt, stream};
+use regional_failover::{
+    api::{HealthSource, RegionalFailoverSpec, RegionalFailoverStatus},
+    aws::{Aws, AwsOptions, Budget, BudgetConfig, Outcome, Service},
+    observe, status,
+};
+use serde_json::json;
+use support::localaws::LocalAws;
+
+const VERIFY_INTERVAL: Duration = Duration::from_secs(60);
+/// The default table refresh (300 s) spans this many cycles.
+const STEADY_CYCLES: usize = 5;
+/// Reconciles in flight at once: the operator's are spread over the verify interval.
+const IN_FLIGHT: usize = 32;
+
+type Counts = BTreeMap<(Service, &'static str), u64>;
+
+struct Scenario {
+    objects: usize,
+    zones: usize,
+}
+
+struct Outcomeset {
+    scenario: Scenario,
+    naive: Counts,
+    cold: Counts,
+    steady: BTreeMap<(Service, &'static str), f64>,
+    throttled: u64,
+    detail_reads: f64,
+    seconds: (f64, f64, f64),
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    runtime.block_on(run());
+}
+
+async fn run() {
+    regional_failover::aws::install_crypto_provider();
+    let scenarios = std::env::var("RF_BENCH_SCENARIOS").unwrap_or_else(|_| "1x1,10x1,100x1,1000x1,1000x10".into());
+    println!("== AWS calls per verification cycle (verify interval 60 s, tables re-read every 300 s) ==");
+    println!("method: a fresh local AWS per fleet; ours = observe + assemble for every object per cycle, caches");
+    println!("aged 60 s between cycles; steady = mean of the {STEADY_CYCLES} cycles after the first (cold) one;");
+    println!("naive = every read for every object once. Ours uses the default Route 53 budget (4/s, status 0.8/s)");
+    println!("while local AWS throttles beyond Route 53's real limits (5/s, GetHealthCheckStatus 1/s).\n");
+    let mut results = Vec::new();
+    for spec in scenarios.split(',').filter(|s| !s.trim().is_empty()) {
+        let (n, z) = spec.trim().split_once('x').expect("scenario is OBJECTSxZONES");
+        let scenario = Scenario { objects: n.parse().expect("objects"), zones: z.parse().expect("zones") };
+        let result = measure(scenario).await;
+        print_scenario(&result);
+        results.push(result);
+    }
+    print_summary(&results);
+}
+
+async fn measure(scenario: Scenario) -> Outcomeset {
+    let local = LocalAws::start(&["--time-scale", "10"]);
+    let port = fleet::healthy_endpoint().await;
+    let started = Instant::now();
+    let fleet = fleet::seed(&local, scenario.objects, scenario.zones, port, 60).await;
+    let seeded = started.elapsed().as_secs_f64();
+    eprintln!(
+        "seeded {} objects in {} zone(s) ({} record sets) in {seeded:.1} s",
+        scenario.objects, scenario.zones, fleet.record_sets
+    );
+    let specs: Vec<RegionalFailoverSpec> = fleet.objects.iter().map(|o| o.spec.clone()).collect();
+
+    let started = Instant::now();
+    let naive_aws = aws(&local, unlimited()).await;
+    let sample = naive_sample().min(specs.len());
+    naive(&naive_aws, &specs[..sample]).await;
+    let scale = specs.len() as f64 / sample as f64;
+    let naive_counts: Counts = naive_aws
+        .budget()
+        .attempts_by_operation()
+        .into_iter()
+        .map(|(k, v)| (k, (v as f64 * scale).round() as u64))
+        .collect();
+    if sample < specs.len() {
+        eprintln!(
+            "naive: measured on {sample} of {} objects and scaled (its cost is per object by design)",
+            specs.len()
+        );
+    }
+    let naive_secs = started.elapsed().as_secs_f64();
+
+    // Route 53's account limits, enforced by local AWS from here on.
+    local.control("POST", "/faults", Some(&json!({"service": "route53", "ratePerSecond": 5})));
+    local.control(
+        "POST",
+        "/faults",
+        Some(&json!({"service": "route53", "operation": "GetHealthCheckStatus", "ratePerSecond": 1})),
+    );
+    let started = Instant::now();
+    let ours_aws = aws(&local, default_route53_budget()).await;
+    let mut statuses = vec![RegionalFailoverStatus::default(); specs.len()];
+    cycle(&ours_aws, &specs, &mut statuses).await;
+    let cold = ours_aws.budget().attempts_by_operation();
+    let cold_secs = started.elapsed().as_secs_f64();
+    eprintln!("naive pass {naive_secs:.1} s, ours cold cycle {cold_secs:.1} s");
+    let started = Instant::now();
+    for i in 0..STEADY_CYCLES {
+        ours_aws.age_caches(VERIFY_INTERVAL);
+        let t = Instant::now();
+        cycle(&ours_aws, &specs, &mut statuses).await;
+        let by_dns =
+            statuses.iter().filter(|s| s.health.as_ref().is_some_and(|h| h.source == Some(HealthSource::Dns))).count();
+        let primary = statuses.iter().filter(|s| s.active_region.as_deref() == Some("us-east-1")).count();
+        let secondary = statuses.iter().filter(|s| s.active_region.as_deref() == Some("us-west-2")).count();
+        let errors: Vec<_> = ours_aws
+            .budget()
+            .stats()
+            .iter()
+            .filter(|s| s.outcome != Outcome::Ok)
+            .map(|s| (s.operation, s.outcome.label(), s.count))
+            .collect();
+        eprintln!(
+            "ours cycle {} {:.1} s: {primary} answer the primary, {secondary} the secondary, {by_dns} healthy by DNS; {errors:?}",
+            i + 1,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let steady_secs = started.elapsed().as_secs_f64();
+    let total = ours_aws.budget().attempts_by_operation();
+    let steady: BTreeMap<_, f64> = total
+        .iter()
+        .map(|(k, v)| (*k, (v - cold.get(k).copied().unwrap_or(0)) as f64 / STEADY_CYCLES as f64))
+        .filter(|(_, v)| *v > 0.0)
+        .collect();
+    let throttled = ours_aws.budget().stats().iter().filter(|s| s.outcome == Outcome::Throttled).map(|s| s.count).sum();
+    let detail_reads = steady.get(&(Service::Route53, "GetHealthCheckStatus")).copied().unwrap_or(0.0);
+    Outcomeset {
+        scenario,
+        naive: naive_counts,
+        cold,
+        steady,
+        throttled,
+        detail_reads,
+        seconds: (naive_secs, cold_secs, steady_secs / STEADY_CYCLES as f64),
+    }
+}
+
+/// Objects the naive design is run on (`RF_BENCH_NAIVE_SAMPLE`, default all): its calls are the
+/// same for every object of a zone, so a sample scales exactly.
+fn naive_sample() -> usize {
+    std::env::var("RF_BENCH_NAIVE_SAMPLE").ok().and_then(|v| v.parse().ok()).unwrap_or(usize::MAX).max(1)
+}
+
+/// One verification of every object, as concurrent as the reconciler's.
+async fn cycle(aws: &Aws, specs: &[RegionalFailoverSpec], statuses: &mut [RegionalFailoverStatus]) {
+    let next: Vec<RegionalFailoverStatus> = stream::iter(specs.iter().zip(statuses.iter()))
+        .map(|(spec, previous)| async move {
+            let now = chrono::Utc::now();
+            let observed = observe::observe(spec, previous, aws, now).await;
+            status::assemble(spec, Some(1), previous, &observed, now).status
+        })
+        .buffered(IN_FLIGHT)
+        .collect()
+        .await;
+    for (slot, status) in statuses.iter_mut().zip(next) {
+        *slot = status;
+    }
+}
+
+/// One full, uncached read of everything per object.
+async fn naive(aws: &Aws, specs: &[RegionalFailoverSpec]) {
+    stream::iter(specs)
+        .map(|spec| async move {
+            let zone = spec.dns.hosted_zone_id.as_str();
+            let hc = spec.health_check.id.as_str();
+            let t = spec.table.name.as_str();
+            let regions = std::iter::once(&spec.primary.region).chain(&spec.table.replica_regions);
+            let (a, b, c, d) = tokio::join!(
+                aws.get_hosted_zone(zone),
+                aws.list_records(zone),
+                aws.get_health_check(hc),
+                aws.get_health_check_status(hc)
+            );
+            let tables = futures::future::join_all(regions.map(|r| aws.describe_table(r, t))).await;
+            assert!(a.is_ok() && b.is_ok() && c.is_ok() && d.is_ok() && tables.iter().all(Result::is_ok), "naive read");
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<()>>()
+        .await;
+}
+
+/// The operator's adapter settings (the test support shortens the table refresh; this does not).
+async fn aws(local: &LocalAws, budget: Arc<Budget>) -> Aws {
+    let options = AwsOptions { table_max_age: AwsOptions::default().table_max_age, ..local.options() };
+    Aws::new(options, budget).await
+}
+
+fn unlimited() -> Arc<Budget> {
+    Arc::new(Budget::new(BudgetConfig {
+        route53_rps: 100_000.0,
+        health_status_rps: 100_000.0,
+        dynamodb_rps: 100_000.0,
+        ..BudgetConfig::default()
+    }))
+}
+
+/// The operator's default Route 53 budget; DynamoDB's control plane (2,500 requests/s per
+/// account and region) is not emulated, so its bucket is opened to keep the run short.
+fn default_route53_budget() -> Arc<Budget> {
+    Arc::new(Budget::new(BudgetConfig { dynamodb_rps: 100_000.0, ..BudgetConfig::default() }))
+}
+
+fn service_total<V: Copy + Into<f64>>(m: &BTreeMap<(Service, &'static str), V>, service: Service) -> f64 {
+    m.iter().filter(|((s, _), _)| *s == service).map(|(_, v)| (*v).into()).sum()
+}
+
+fn all_total<V: Copy + Into<f64>>(m: &BTreeMap<(Service, &'static str), V>) -> f64 {
+    m.values().map(|v| (*v).into()).sum()
+}
+
+fn u(v: u64) -> f64 {
+    v as f64
+}
+
+fn print_scenario(r: &Outcomeset) {
+    let s = &r.scenario;
+    println!("-- {} object(s) in {} zone(s): {} health checks, {} tables --", s.objects, s.zones, s.objects, s.objects);
+    println!("{:<44} {:>12} {:>10} {:>14}", "service operation", "naive/cycle", "ours cold", "ours steady");
+    let naive: BTreeMap<_, f64> = r.naive.iter().map(|(k, v)| (*k, u(*v))).collect();
+    let cold: BTreeMap<_, f64> = r.cold.iter().map(|(k, v)| (*k, u(*v))).collect();
+    let mut keys: Vec<_> = naive.keys().chain(cold.keys()).chain(r.steady.keys()).copied().collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        let get = |m: &BTreeMap<_, f64>| m.get(&key).copied().unwrap_or(0.0);
+        println!(
+            "{:<44} {:>12.0} {:>10.0} {:>14.1}",
+            format!("{} {}", key.0.label(), key.1),
+            get(&naive),
+            get(&cold),
+            get(&r.steady)
+        );
+    }
+    for service in [Service::Route53, Service::DynamoDb] {
+        println!(
+            "{:<44} {:>12.0} {:>10.0} {:>14.1}",
+            format!("{} total", service.label()),
+            service_total(&naive, service),
+            service_total(&cold, service),
+            service_total(&r.steady, service)
+        );
+    }
+    println!("{:<44} {:>12.0} {:>10.0} {:>14.1}", "all", all_total(&naive), all_total(&cold), all_total(&r.steady));
+    let r53 = service_total(&r.steady, Service::Route53);
+    let ddb = service_total(&r.steady, Service::DynamoDb);
+    println!(
+        "default budget per 60 s cycle (ours steady): Route 53 {r53:.1}/240 ({:.1} %), GetHealthCheckStatus {:.1}/48, \
+         DynamoDB {ddb:.1}/2400 ({:.1} %); throttled answers from local AWS: {}",
+        r53 / 2.4,
+        r.detail_reads,
+        ddb / 24.0,
+        r.throttled
+    );
+    println!(
+        "wall time: naive pass {:.1} s, ours cold cycle {:.1} s, ours steady cycle {:.1} s (mostly the 4/s Route 53 budget)\n",
+        r.seconds.0, r.seconds.1, r.seconds.2
+    );
+}
+
+/// Route 53 reads per cycle by design: per zone one GetHostedZone and one ListResourceRecordSets
+/// page per 300 record sets (2 per object, plus SOA and NS), and one ListHealthChecks page per
+/// 100 health checks.
+fn expected_route53(s: &Scenario) -> usize {
+    let per_zone: usize = (0..s.zones)
+        .map(|z| {
+            let objects = (0..s.objects).filter(|i| i % s.zones == z).count();
+            1 + (2 * objects + 2).div_ceil(300)
+        })
+        .sum();
+    per_zone + s.objects.div_ceil(100)
+}
+
+fn print_summary(results: &[Outcomeset]) {
+    println!("== summary: Route 53 calls per steady cycle ==");
+    println!(
+        "{:>7} {:>6} {:>13} {:>12} {:>14} {:>10} {:>13} {:>11}",
+        "objects", "zones", "naive R53", "ours R53", "formula", "R53 ratio", "all ratio", "throttled"
+    );
+    for r in results {
+        let s = &r.scenario;
+        let naive: BTreeMap<_, f64> = r.naive.iter().map(|(k, v)| (*k, u(*v))).collect();
+        let (n53, o53) = (service_total(&naive, Service::Route53), service_total(&r.steady, Service::Route53));
+        let (nall, oall) = (all_total(&naive), all_total(&r.steady));
+        let bound = expected_route53(s);
+        println!(
+            "{:>7} {:>6} {:>13.0} {:>12.1} {:>14} {:>9.0}× {:>12.1}× {:>11}",
+            s.objects,
+            s.zones,
+            n53,
+            o53,
+            bound,
+            n53 / o53.max(1e-9),
+            nall / oall.max(1e-9),
+            r.throttled
+        );
+        println!(
+            "aws_calls objects={} zones={} naive_route53={n53:.0} ours_route53={o53:.1} naive_all={nall:.0} ours_all={oall:.1} \
+             ratio_route53={:.1} ratio_all={:.1} throttled={}",
+            s.objects,
+            s.zones,
+            n53 / o53.max(1e-9),
+            nall / oall.max(1e-9),
+            r.throttled
+        );
+    }
+    println!(
+        "formula = Σ zones (1 GetHostedZone + ⌈record sets/300⌉ ListResourceRecordSets pages) + ⌈N/100⌉ \
+         ListHealthChecks pages; GetHealthCheckStatus is read only where DNS does not name the primary, plus optional \
+         detail reads (at most 0.1/s = 6 per 60 s cycle in production; compressed cycles here see fewer)."
+    );
+}

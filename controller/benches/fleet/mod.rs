@@ -1,0 +1,134 @@
+//! A fleet of N RegionalFailovers in local AWS for the benchmarks: Z hosted zones, one HTTP
+//! health check, one failover record pair and one global table per object, all in sync.
+#![allow(dead_code)]
+
+use aws_sdk_route53::types::{HealthCheckConfig, HealthCheckRegion, HealthCheckType, RrType};
+use futures::{StreamExt, stream};
+use regional_failover::api::RegionalFailover;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::{aws_fixtures as fx, localaws::LocalAws};
+
+/// Route 53 takes at most 1,000 changes per ChangeResourceRecordSets batch.
+const CHANGES_PER_BATCH: usize = 1000;
+/// Requests in flight while seeding (local AWS is one Python process).
+const SEED_CONCURRENCY: usize = 8;
+
+pub struct Fleet {
+    pub objects: Vec<RegionalFailover>,
+    /// Bare zone IDs, one per zone.
+    pub zones: Vec<String>,
+    /// Record sets in all zones (each zone also holds its SOA and NS).
+    pub record_sets: usize,
+}
+
+/// A local HTTP endpoint answering 200 to everything: every health check probes it.
+pub async fn healthy_endpoint() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a local port");
+    let port = listener.local_addr().expect("bound address").port();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 2048];
+                let _ = sock.read(&mut buf).await;
+                let _ = sock.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok").await;
+            });
+        }
+    });
+    port
+}
+
+/// Creates `n` objects spread round-robin over `zones` zones; `verify_interval` goes into each spec.
+pub async fn seed(local: &LocalAws, n: usize, zones: usize, port: u16, verify_interval: u32) -> Fleet {
+    let r53 = local.route53().await;
+    let east = local.dynamodb("us-east-1").await;
+    let west = local.dynamodb("us-west-2").await;
+    let mut zone_ids = Vec::new();
+    for z in 0..zones {
+        zone_ids.push(fx::zone(&r53, &zone_name(z)).await);
+    }
+    let hcs: Vec<String> =
+        stream::iter(0..n).map(|_| health_check(&r53, port)).buffered(SEED_CONCURRENCY).collect().await;
+    for (z, zone_id) in zone_ids.iter().enumerate() {
+        let changes: Vec<_> = (0..n)
+            .filter(|i| i % zones == z)
+            .flat_map(|i| {
+                fx::failover_changes(&record_name(i, zones), RrType::A, ("127.0.0.1", "127.0.0.2"), Some(&hcs[i]))
+            })
+            .collect();
+        for batch in changes.chunks(CHANGES_PER_BATCH) {
+            fx::change(&r53, zone_id, batch.to_vec()).await;
+        }
+    }
+    stream::iter(0..n)
+        .map(|i| {
+            let (east, west) = (&east, &west);
+            async move {
+                fx::global_table(east, &table_name(i)).await;
+                fx::set_pitr(west, &table_name(i), true).await;
+            }
+        })
+        .buffer_unordered(SEED_CONCURRENCY)
+        .collect::<Vec<()>>()
+        .await;
+    let dns = local.dns.to_string();
+    let objects = (0..n)
+        .map(|i| {
+            let yaml = manifest(i, zones, &zone_ids[i % zones], &hcs[i], port, &dns, verify_interval);
+            serde_saphyr::from_str(&yaml).expect("the fleet's manifest parses")
+        })
+        .collect();
+    Fleet { objects, zones: zone_ids, record_sets: 2 * n + 2 * zones }
+}
+
+pub fn zone_name(z: usize) -> String {
+    format!("zone{z}.bench")
+}
+
+pub fn record_name(i: usize, zones: usize) -> String {
+    format!("svc{i}.{}", zone_name(i % zones))
+}
+
+pub fn table_name(i: usize) -> String {
+    format!("profiles-{i}")
+}
+
+/// The object's manifest: the same shape `kubectl apply -f` takes.
+pub fn manifest(i: usize, zones: usize, zone_id: &str, hc: &str, port: u16, dns: &str, verify_interval: u32) -> String {
+    format!(
+        "apiVersion: regionalfailover.io/v1alpha1\nkind: RegionalFailover\nmetadata: {{ name: svc{i}, namespace: bench }}\n\
+         spec:\n  primary: {{ region: us-east-1, endpoint: 127.0.0.1 }}\n  secondary: {{ region: us-west-2, endpoint: 127.0.0.2 }}\n\
+         \x20 dns: {{ hostedZoneId: {zone_id}, recordName: {record}, recordType: A, nameservers: [\"{dns}\"] }}\n\
+         \x20 healthCheck: {{ id: {hc}, type: HTTP, port: {port}, resourcePath: /health }}\n\
+         \x20 table: {{ name: {table}, replicaRegions: [us-west-2] }}\n  verifyIntervalSeconds: {verify_interval}\n",
+        record = record_name(i, zones),
+        table = table_name(i),
+    )
+}
+
+async fn health_check(r53: &aws_sdk_route53::Client, port: u16) -> String {
+    let config = HealthCheckConfig::builder()
+        .r#type(HealthCheckType::Http)
+        .ip_address("127.0.0.1")
+        .port(i32::from(port))
+        .resource_path("/health")
+        .request_interval(10)
+        .failure_threshold(3)
+        .regions(HealthCheckRegion::UsEast1)
+        .regions(HealthCheckRegion::UsWest1)
+        .regions(HealthCheckRegion::EuWest1)
+        .build()
+        .expect("health check config");
+    let out = r53
+        .create_health_check()
+        .caller_reference(uuid_like())
+        .health_check_config(config)
+        .send()
+        .await
+        .expect("CreateHealthCheck");
+    out.health_check().expect("health check in response").id().to_string()
+}
+
+fn uuid_like() -> String {
+    format!("bench-{}-{}", std::process::id(), fastrand::u64(..))
+}

@@ -1,0 +1,344 @@
+//! Controller footprint at N objects (default 1000) on the local control plane: peak RSS, CPU
+//! seconds per verification cycle, reconcile latency without AWS, and time from start to the
+//! first status written (and to all of them).
+//!
+//! Method: kube-apiserver 1.20 + etcd and a fresh local AWS; a fleet of N objects (one zone, one
+//! health check, record pair and global table each, verify interval 30 s) is seeded in AWS and
+//! created in the API server; then the release binary `regional-failover run` starts with its
+//! production defaults (request budget, 300 s table refresh) while local AWS throttles beyond
+//! Route 53's real account limits (5/s, GetHealthCheckStatus 1/s). RSS and CPU are read from
+//! /proc; reconcile latency from the operator's own per-reconcile log line (`local_ms`: the
+//! reconcile minus the time spent waiting on AWS and DNS); AWS calls from its /metrics.
+//!
+//! `RF_BENCH_FOOTPRINT_OBJECTS` (default 1000) and `RF_BENCH_FOOTPRINT_CYCLES` (default 3).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+mod fleet;
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use futures::{StreamExt, stream};
+use kube::{
+    Api,
+    api::{ListParams, PostParams},
+};
+use regional_failover::api::RegionalFailover;
+use serde_json::{Value, json};
+use support::{
+    cluster::{self, Cluster},
+    endpoint::free_port,
+    localaws::LocalAws,
+};
+
+const VERIFY_INTERVAL_SECONDS: u32 = 30;
+const NAMESPACE: &str = "bench";
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    runtime.block_on(run());
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+async fn run() {
+    regional_failover::aws::install_crypto_provider();
+    let n = env_usize("RF_BENCH_FOOTPRINT_OBJECTS", 1000);
+    let cycles = env_usize("RF_BENCH_FOOTPRINT_CYCLES", 3).max(1);
+    let cluster = Cluster::start();
+    let client = cluster.client().await;
+    cluster::install_crd(&client).await;
+    cluster::namespace(&client, NAMESPACE).await;
+    let local = LocalAws::start(&["--time-scale", "10"]);
+    let port = fleet::healthy_endpoint().await;
+    let seeding = Instant::now();
+    let fleet = fleet::seed(&local, n, 1, port, VERIFY_INTERVAL_SECONDS).await;
+    let api: Api<RegionalFailover> = Api::namespaced(client.clone(), NAMESPACE);
+    stream::iter(&fleet.objects)
+        .map(|rf| {
+            let api = &api;
+            async move { api.create(&PostParams::default(), rf).await.expect("RegionalFailover created") }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await;
+    eprintln!("seeded {n} objects in AWS and the API server in {:.1} s", seeding.elapsed().as_secs_f64());
+    local.control("POST", "/faults", Some(&json!({"service": "route53", "ratePerSecond": 5})));
+    local.control(
+        "POST",
+        "/faults",
+        Some(&json!({"service": "route53", "operation": "GetHealthCheckStatus", "ratePerSecond": 1})),
+    );
+
+    let mut operator = Process::start(&cluster, &local);
+    let started = Instant::now();
+    let (first, all) = time_to_statuses(&api, n, started).await;
+    let cold_cpu = operator.cpu_seconds();
+    let cold_calls = operator.aws_calls();
+    let cold_reconciles = operator.reconciles();
+
+    // Steady state: whole verify intervals after every object has its first status.
+    let window = Duration::from_secs(u64::from(VERIFY_INTERVAL_SECONDS) * cycles as u64);
+    let (cpu0, calls0, reconciles0, lines0) =
+        (operator.cpu_seconds(), operator.aws_calls(), operator.reconciles(), operator.local_ms().len());
+    tokio::time::sleep(window).await;
+    let cpu = operator.cpu_seconds() - cpu0;
+    let reconciles = operator.reconciles() - reconciles0;
+    let calls: Vec<(String, f64)> = operator
+        .aws_calls()
+        .into_iter()
+        .map(|(k, v)| {
+            let before = calls0.iter().find(|(k0, _)| *k0 == k).map_or(0.0, |(_, v0)| *v0);
+            (k, (v - before) / cycles as f64)
+        })
+        .filter(|(_, v)| *v > 0.0)
+        .collect();
+    let all_local = operator.local_ms();
+    let steady_local: Vec<f64> = all_local[lines0..].to_vec();
+    let (rss_peak, rss_now) = operator.rss_kib();
+    let throttled = operator.throttled();
+    operator.stop();
+
+    println!(
+        "== controller footprint: {n} RegionalFailovers, one zone, verify interval {VERIFY_INTERVAL_SECONDS} s =="
+    );
+    println!("method: release binary `regional-failover run` with production defaults against kube-apiserver 1.20 and");
+    println!("local AWS enforcing Route 53's limits (5/s, GetHealthCheckStatus 1/s); RSS/CPU from /proc/PID; latency");
+    println!(
+        "from each reconcile's `local_ms` (reconcile minus AWS/DNS waits: validation, status assembly and write, events)."
+    );
+    println!("time to first status written:           {:>8.2} s", first);
+    println!(
+        "time to all {n} statuses written:      {:>8.2} s   (cold: every table read once at the 40/s DynamoDB budget)",
+        all
+    );
+    println!(
+        "CPU during the cold pass:                {:>8.2} s   ({cold_reconciles:.0} reconciles, {:.0} AWS calls)",
+        cold_cpu,
+        cold_calls.iter().map(|(_, v)| v).sum::<f64>()
+    );
+    println!(
+        "CPU per steady cycle:                    {:>8.3} s   ({cycles} cycles of {VERIFY_INTERVAL_SECONDS} s; {:.0} reconciles = {:.2} per object per cycle)",
+        cpu / cycles as f64,
+        reconciles,
+        reconciles / (n as f64 * cycles as f64)
+    );
+    println!(
+        "peak RSS (VmHWM):                        {:>8.1} MiB  (now {:.1} MiB)",
+        rss_peak / 1024.0,
+        rss_now / 1024.0
+    );
+    println!(
+        "reconcile latency without AWS, steady:   p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  (n={})",
+        quantile(&steady_local, 0.5),
+        quantile(&steady_local, 0.99),
+        quantile(&steady_local, 1.0),
+        steady_local.len()
+    );
+    println!(
+        "reconcile latency without AWS, all:      p50 {:.2} ms  p99 {:.2} ms  (n={})",
+        quantile(&all_local, 0.5),
+        quantile(&all_local, 0.99),
+        all_local.len()
+    );
+    println!("AWS calls per steady cycle (operator's own counters):");
+    for (k, v) in &calls {
+        println!("  {k:<56} {v:>8.1}");
+    }
+    println!("throttled answers from local AWS during the run: {throttled:.0}");
+    println!(
+        "footprint objects={n} first_status_s={first:.2} all_status_s={all:.2} cpu_per_cycle_s={:.3} rss_peak_mib={:.1} \
+         local_p50_ms={:.2} local_p99_ms={:.2} throttled={throttled:.0}",
+        cpu / cycles as f64,
+        rss_peak / 1024.0,
+        quantile(&steady_local, 0.5),
+        quantile(&steady_local, 0.99)
+    );
+}
+
+/// Seconds from `started` until the first object, then every object, has a verified status.
+async fn time_to_statuses(api: &Api<RegionalFailover>, n: usize, started: Instant) -> (f64, f64) {
+    let mut first = None;
+    loop {
+        let list = api.list(&ListParams::default()).await.expect("list RegionalFailovers");
+        let verified =
+            list.items.iter().filter(|rf| rf.status.as_ref().is_some_and(|s| s.last_verified_at.is_some())).count();
+        let t = started.elapsed().as_secs_f64();
+        if verified > 0 && first.is_none() {
+            first = Some(t);
+        }
+        if verified >= n {
+            return (first.unwrap_or(t), t);
+        }
+        assert!(t < 1800.0, "only {verified} of {n} objects verified after 30 minutes");
+        tokio::time::sleep(Duration::from_millis(if first.is_some() { 1000 } else { 50 })).await;
+    }
+}
+
+fn quantile(values: &[f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let i = ((v.len() - 1) as f64 * q).round() as usize;
+    v[i.min(v.len() - 1)]
+}
+
+/// The operator process with its JSON log read on a thread.
+struct Process {
+    child: Child,
+    metrics_port: u16,
+    local_ms: Arc<Mutex<Vec<f64>>>,
+}
+
+impl Process {
+    fn start(cluster: &Cluster, local: &LocalAws) -> Process {
+        let metrics_port = free_port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_regional-failover"))
+            .arg("run")
+            .env("KUBECONFIG", &cluster.kubeconfig)
+            .env("AWS_ENDPOINT_URL", &local.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("RF_METRICS_BIND", format!("127.0.0.1:{metrics_port}"))
+            .env("RF_LEASE_NAMESPACE", NAMESPACE)
+            .env("RF_LOG_FORMAT", "json")
+            .env("RUST_LOG", "info,regional_failover::reconcile=debug")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("operator starts");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let local_ms = Arc::new(Mutex::new(Vec::new()));
+        let sink = local_ms.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let Ok(v) = serde_json::from_str::<Value>(&line) else { continue };
+                if let Some(ms) = v["fields"]["local_ms"].as_f64() {
+                    sink.lock().unwrap_or_else(|p| p.into_inner()).push(ms);
+                } else if v["level"] == "WARN" || v["level"] == "ERROR" {
+                    eprintln!("operator: {line}");
+                }
+            }
+        });
+        Process { child, metrics_port, local_ms }
+    }
+
+    fn local_ms(&self) -> Vec<f64> {
+        self.local_ms.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// utime + stime from /proc/PID/stat, in seconds.
+    fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).expect("/proc/PID/stat");
+        // Fields after the command name (which may hold spaces) start at state (field 3).
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 = fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
+        ticks / clock_ticks()
+    }
+
+    /// (VmHWM, VmRSS) in KiB.
+    fn rss_kib(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc/PID/status");
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(f64::NAN)
+        };
+        (field("VmHWM:"), field("VmRSS:"))
+    }
+
+    fn metrics(&self) -> String {
+        use std::io::{Read, Write};
+        let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", self.metrics_port)) else { return String::new() };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+        let _ = write!(s, "GET /metrics HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n");
+        let mut text = String::new();
+        let _ = s.read_to_string(&mut text);
+        text
+    }
+
+    /// Sum of a counter family's samples whose labels contain every `filter`, by label set.
+    fn samples(&self, family: &str) -> Vec<(String, f64)> {
+        self.metrics()
+            .lines()
+            .filter(|l| l.starts_with(family) && !l.starts_with('#'))
+            .filter_map(|l| {
+                let (key, value) = l.rsplit_once(' ')?;
+                Some((key.trim_start_matches(family).to_string(), value.parse().ok()?))
+            })
+            .collect()
+    }
+
+    /// AWS attempts by service and operation (throttled answers excluded, as the budget counts).
+    fn aws_calls(&self) -> Vec<(String, f64)> {
+        let mut out: Vec<(String, f64)> = Vec::new();
+        for (labels, v) in self.samples("regionalfailover_aws_requests_total") {
+            if labels.contains("outcome=\"throttled\"") {
+                continue;
+            }
+            let key = label(&labels, "service") + " " + &label(&labels, "operation");
+            match out.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, total)) => *total += v,
+                None => out.push((key, v)),
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    fn throttled(&self) -> f64 {
+        self.samples("regionalfailover_aws_requests_total")
+            .iter()
+            .filter(|(l, _)| l.contains("outcome=\"throttled\""))
+            .map(|(_, v)| v)
+            .sum()
+    }
+
+    fn reconciles(&self) -> f64 {
+        self.samples("regionalfailover_reconciliations_total").iter().map(|(_, v)| v).sum()
+    }
+
+    fn stop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn label(labels: &str, name: &str) -> String {
+    let needle = format!("{name}=\"");
+    labels
+        .split_once(&needle)
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(v, _)| v.to_string())
+        .unwrap_or_default()
+}
+
+fn clock_ticks() -> f64 {
+    // USER_HZ is 100 on every Linux architecture the project builds for.
+    100.0
+}

@@ -128,7 +128,7 @@ async fn measure(scenario: Scenario) -> Outcomeset {
         let t = Instant::now();
         cycle(&ours_aws, &specs, &mut statuses).await;
         let by_dns =
-            statuses.iter().filter(|s| s.health.as_ref().is_some_and(|h| h.source == Some(HealthSource::Dns))).count();
+            statuses.iter().filter(|s| s.health.as_ref().is_some_and(|h| h.source == HealthSource::Dns)).count();
         let primary = statuses.iter().filter(|s| s.active_region.as_deref() == Some("us-east-1")).count();
         let secondary = statuses.iter().filter(|s| s.active_region.as_deref() == Some("us-west-2")).count();
         let errors: Vec<_> = ours_aws

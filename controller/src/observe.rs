@@ -193,7 +193,7 @@ mod tests {
                 checkers_healthy: 3,
                 checkers_reporting: 3,
                 observed_at: at(minutes),
-                source: Some(HealthSource::Checkers),
+                source: HealthSource::Checkers,
                 checkers_observed_at: Some(at(minutes)),
             }),
             ..RegionalFailoverStatus::default()

@@ -16,10 +16,10 @@ use kube::{
     Api, Client, Resource, ResourceExt,
     api::ListParams,
     runtime::{
-        Controller,
-        controller::Action,
+        Controller, WatchStreamExt,
+        controller::{self, Action},
         events::{Event, EventType as KubeEventType, Recorder, Reporter},
-        watcher,
+        reflector, watcher,
     },
 };
 use tracing::{info, instrument, warn};
@@ -359,6 +359,27 @@ pub async fn check_access(api: &Api<RegionalFailover>, probes: &Probes) -> Resul
     Ok(())
 }
 
+/// Reconciles in flight at once: bounds API server connections and memory however many objects
+/// there are (a reconcile is mostly waiting on AWS reads shared through the caches).
+const MAX_CONCURRENT_RECONCILES: u16 = 16;
+
+/// Drops what the controller never reads from the cached copies: managed fields (several KiB per
+/// object once status is written by server-side apply) and kubectl's last-applied copy.
+fn slim(rf: &mut RegionalFailover) {
+    rf.managed_fields_mut().clear();
+    rf.annotations_mut().remove("kubectl.kubernetes.io/last-applied-configuration");
+}
+
+/// What a user (not the controller's own status writes) changed: spec, annotations, deletion.
+fn user_change(rf: &RegionalFailover) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    rf.meta().generation.hash(&mut hasher);
+    rf.meta().annotations.hash(&mut hasher);
+    rf.meta().deletion_timestamp.as_ref().map(|t| t.0.to_string()).hash(&mut hasher);
+    Some(hasher.finish())
+}
+
 /// Runs the controller until `shutdown` resolves.
 pub async fn run(
     ctx: Arc<Context>,
@@ -373,7 +394,18 @@ pub async fn run(
         shutdown.await;
         stopping.store(true, Ordering::SeqCst);
     };
-    Controller::new(api, watcher::Config::default().any_semantic())
+    let (reader, writer) = reflector::store();
+    // Every status write changes the object (timestamps); reacting to those events would verify
+    // each object again at once, forever. Only what a user changes triggers: spec (generation),
+    // annotations (drill requests) and deletion. Cycles come from the requeue after each verify.
+    let trigger = watcher(api, watcher::Config::default().any_semantic())
+        .default_backoff()
+        .modify(slim)
+        .reflect(writer)
+        .applied_objects()
+        .predicate_filter(user_change, Default::default());
+    Controller::for_stream(trigger, reader)
+        .with_config(controller::Config::default().concurrency(MAX_CONCURRENT_RECONCILES))
         .graceful_shutdown_on(shutdown)
         .run(reconcile, error_policy, ctx.clone())
         .for_each(|res| {

@@ -233,14 +233,14 @@ async fn checkers_are_asked_only_when_dns_does_not_name_the_primary() {
 
     let first = cycle(RegionalFailoverStatus::default()).await;
     let health = first.health.clone().expect("health");
-    assert_eq!((health.status, health.source), (HealthState::Healthy, Some(HealthSource::Checkers)));
+    assert_eq!((health.status, health.source), (HealthState::Healthy, HealthSource::Checkers));
     assert_eq!(status_reads(), 1, "checker detail is read once");
 
     let mut last = first;
     for _ in 0..3 {
         last = cycle(last).await;
         let health = last.health.clone().expect("health");
-        assert_eq!((health.status, health.source), (HealthState::Healthy, Some(HealthSource::Dns)));
+        assert_eq!((health.status, health.source), (HealthState::Healthy, HealthSource::Dns));
         assert_eq!(last.active_region.as_deref(), Some("us-east-1"));
     }
     assert_eq!(status_reads(), 1, "while DNS names the primary, the checkers are not asked");
@@ -257,7 +257,7 @@ async fn checkers_are_asked_only_when_dns_does_not_name_the_primary() {
     }
     let failed_over = failed_over.expect("DNS fails over within 15 s at time scale 0.1");
     let health = failed_over.health.expect("health");
-    assert_eq!((health.status, health.source), (HealthState::Unhealthy, Some(HealthSource::Checkers)));
+    assert_eq!((health.status, health.source), (HealthState::Unhealthy, HealthSource::Checkers));
     assert_eq!(status_reads(), 2, "the answer naming the secondary made the operator ask why");
 }
 

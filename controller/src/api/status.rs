@@ -81,16 +81,17 @@ pub struct HealthStatus {
     /// Where the verdict came from: `Checkers` (GetHealthCheckStatus, limited to about one call
     /// per second per account) or `DNS` (Route 53's authoritative answer, which only names the
     /// primary while its health check passes; free, so read every cycle).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<HealthSource>,
+    #[serde(default)]
+    pub source: HealthSource,
     /// When Route 53's checkers were last asked (the time of `checkersHealthy`/`checkersReporting`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkers_observed_at: Option<DateTime<Utc>>,
 }
 
 /// Evidence behind [`HealthStatus::status`].
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
 pub enum HealthSource {
+    #[default]
     Checkers,
     #[serde(rename = "DNS")]
     Dns,

@@ -62,7 +62,7 @@ pub fn assemble(
                     checkers_healthy: 0,
                     checkers_reporting: 0,
                     observed_at: now,
-                    source: None,
+                    source: HealthSource::Checkers,
                     checkers_observed_at: None,
                 });
             } else if let Some(Ok(values)) = &observed.dns_answer
@@ -114,7 +114,7 @@ fn health_from_dns(primary_answered: bool, previous: Option<&HealthStatus>, now:
         checkers_healthy: previous.map_or(0, |h| h.checkers_healthy),
         checkers_reporting: previous.map_or(0, |h| h.checkers_reporting),
         observed_at: now,
-        source: Some(HealthSource::Dns),
+        source: HealthSource::Dns,
         checkers_observed_at: previous.and_then(|h| h.checkers_observed_at),
     }
 }
@@ -176,7 +176,7 @@ mod tests {
         };
         let first = assemble(&spec, Some(1), &RegionalFailoverStatus::default(), &read, now());
         let checkers = first.status.health.clone().expect("health");
-        assert_eq!(checkers.source, Some(HealthSource::Checkers));
+        assert_eq!(checkers.source, HealthSource::Checkers);
         assert_eq!((checkers.checkers_healthy, checkers.checkers_reporting), (3, 3));
 
         let mut no_read = fixtures::snapshot();
@@ -187,7 +187,7 @@ mod tests {
         let health = second.status.health.clone().expect("health");
         assert_eq!(
             (health.status, health.source, health.observed_at),
-            (HealthState::Healthy, Some(HealthSource::Dns), later)
+            (HealthState::Healthy, HealthSource::Dns, later)
         );
         assert_eq!(
             (health.checkers_healthy, health.checkers_reporting, health.checkers_observed_at),
@@ -205,7 +205,7 @@ mod tests {
         };
         let third = assemble(&spec, Some(1), &second.status, &secondary, later + chrono::Duration::seconds(60));
         let health = third.status.health.clone().expect("health");
-        assert_eq!((health.status, health.source), (HealthState::Unhealthy, Some(HealthSource::Dns)));
+        assert_eq!((health.status, health.source), (HealthState::Unhealthy, HealthSource::Dns));
         assert_eq!(third.status.active_region.as_deref(), Some(spec.secondary.region.as_str()));
         let unhealthy = find_condition(&third.status.conditions, "PrimaryHealthy").expect("PrimaryHealthy");
         assert_eq!(unhealthy.status, crate::api::ConditionStatus::False);

@@ -173,7 +173,7 @@ fn primary_healthy(input: &StatusInput<'_>) -> Verdict {
     };
     let (ok, all) = (h.checkers_healthy, h.checkers_reporting);
     match h.status {
-        HealthState::Healthy if h.source == Some(HealthSource::Dns) => {
+        HealthState::Healthy if h.source == HealthSource::Dns => {
             let detail = if all > 0 { format!(" (last checker read: {ok} of {all} healthy)") } else { String::new() };
             v(
                 True,
@@ -191,7 +191,7 @@ fn primary_healthy(input: &StatusInput<'_>) -> Verdict {
                 "A drill has inverted the health check, so the primary looks down on purpose ({ok} of {all} checkers see it healthy)."
             ),
         ),
-        HealthState::Unhealthy if h.source == Some(HealthSource::Dns) => v(
+        HealthState::Unhealthy if h.source == HealthSource::Dns => v(
             False,
             Reasons::HEALTH_CHECK_UNHEALTHY,
             "Route 53's name servers answer with the secondary, so the primary's health check fails. \

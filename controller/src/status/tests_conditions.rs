@@ -33,7 +33,7 @@ fn good() -> World {
             checkers_healthy: 15,
             checkers_reporting: 16,
             observed_at: t0(),
-            source: None,
+            source: crate::api::HealthSource::Checkers,
             checkers_observed_at: None,
         }),
         replication: Some(ReplicationStatus {
@@ -158,7 +158,7 @@ fn primary_healthy_both_ways() {
         checkers_healthy: 1,
         checkers_reporting: 8,
         observed_at: t0(),
-        source: None,
+        source: crate::api::HealthSource::Checkers,
         checkers_observed_at: None,
     });
     assert_eq!(w.get(ConditionTypes::PRIMARY_HEALTHY).0, False);
@@ -171,7 +171,7 @@ fn primary_healthy_both_ways() {
         checkers_healthy: 0,
         checkers_reporting: 0,
         observed_at: t0(),
-        source: None,
+        source: crate::api::HealthSource::Checkers,
         checkers_observed_at: None,
     });
     assert_eq!(w.get(ConditionTypes::PRIMARY_HEALTHY).0, Unknown);
@@ -338,7 +338,7 @@ fn a_new_reason_under_the_same_status_keeps_the_time() {
         checkers_healthy: 0,
         checkers_reporting: 8,
         observed_at: t0(),
-        source: None,
+        source: crate::api::HealthSource::Checkers,
         checkers_observed_at: None,
     });
     let first = w.build(&[], t0());

@@ -45,7 +45,7 @@ pub fn health_from_observations(observations: &[CheckerObservation], now: DateTi
         checkers_healthy: u32::try_from(healthy).unwrap_or(u32::MAX),
         checkers_reporting: u32::try_from(reporting).unwrap_or(u32::MAX),
         observed_at: now,
-        source: Some(HealthSource::Checkers),
+        source: HealthSource::Checkers,
         checkers_observed_at: Some(now),
     }
 }

@@ -77,6 +77,8 @@ def test_default_env_follows_the_cli_contract(default_docs, default_values):
         "RF_ROUTE53_RPS": str(budget["route53Rps"]),
         "RF_HEALTH_STATUS_RPS": str(budget["healthStatusRps"]),
         "RF_DYNAMODB_RPS": str(budget["dynamodbRps"]),
+        "RF_TABLE_REFRESH_SECONDS": str(default_values["tableRefreshSeconds"]),
+        "MALLOC_ARENA_MAX": "2",
         "RF_DEFAULT_VERIFY_INTERVAL_SECONDS": str(default_values["defaultVerifyIntervalSeconds"]),
         "RF_FAILSAFE_SCHEDULE_GROUP": default_values["drillFailsafe"]["scheduleGroup"],
         "AWS_REGION": default_values["aws"]["region"],
@@ -92,6 +94,7 @@ def test_all_options_reach_the_pod(all_options_docs, all_options_values):
     assert env["RF_METRICS_BIND"] == f"0.0.0.0:{v['metrics']['port']}"
     assert env["RF_ROUTE53_RPS"] == "2.5" and env["RF_HEALTH_STATUS_RPS"] == "0.5"
     assert env["RF_DEFAULT_VERIFY_INTERVAL_SECONDS"] == str(v["defaultVerifyIntervalSeconds"])
+    assert env["RF_TABLE_REFRESH_SECONDS"] == str(v["tableRefreshSeconds"])
     assert env["AWS_REGION"] == v["aws"]["region"]
     assert env["AWS_ENDPOINT_URL"] == v["aws"]["endpointUrl"]
     assert env["RF_LOG_FORMAT"] == "text" and env["RUST_LOG"] == v["logLevel"]

@@ -23,7 +23,7 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration, time::Instant};
 
 use futures::{StreamExt, stream};
 use regional_failover::{
-    api::{HealthSource, RegionalFailoverSpec, RegionalFailoverStatus},
+    api::{ConditionStatus, HealthSource, RegionalFailoverSpec, RegionalFailoverStatus},
     aws::{Aws, AwsOptions, Budget, BudgetConfig, Outcome, Service},
     observe, status,
 };
@@ -122,6 +122,12 @@ async fn measure(scenario: Scenario) -> Outcomeset {
     let cold = ours_aws.budget().attempts_by_operation();
     let cold_secs = started.elapsed().as_secs_f64();
     eprintln!("naive pass {naive_secs:.1} s, ours cold cycle {cold_secs:.1} s");
+    let drifted = statuses.iter().filter(|s| !s.drift.is_empty()).count();
+    let ready = statuses
+        .iter()
+        .filter(|s| s.conditions.iter().any(|c| c.type_ == "Ready" && c.status == ConditionStatus::True))
+        .count();
+    eprintln!("after the cold cycle: {ready} Ready, {drifted} with drift {:?}", statuses[0].drift.first());
     let started = Instant::now();
     for i in 0..STEADY_CYCLES {
         ours_aws.age_caches(VERIFY_INTERVAL);

@@ -5,7 +5,7 @@
 //! Method: kube-apiserver 1.20 + etcd and a fresh local AWS; a fleet of N objects (one zone, one
 //! health check, record pair and global table each, verify interval 30 s) is seeded in AWS and
 //! created in the API server; then the release binary `regional-failover run` starts with its
-//! production defaults (request budget, 300 s table refresh) while local AWS throttles beyond
+//! production defaults (request budget, 300 s table refresh, the chart's MALLOC_ARENA_MAX=2) while local AWS throttles beyond
 //! Route 53's real account limits (5/s, GetHealthCheckStatus 1/s). RSS and CPU are read from
 //! /proc; reconcile latency from the operator's own per-reconcile log line (`local_ms`: the
 //! reconcile minus the time spent waiting on AWS and DNS); AWS calls from its /metrics.
@@ -103,7 +103,7 @@ async fn run() {
         .collect();
     let all_local = operator.local_ms();
     let steady_local: Vec<f64> = all_local[lines0..].to_vec();
-    let (rss_peak, rss_now) = operator.rss_kib();
+    let (rss_peak, rss_now, rss_anon, rss_file) = operator.rss_kib();
     let throttled = operator.throttled();
     operator.stop();
 
@@ -132,9 +132,11 @@ async fn run() {
         reconciles / (n as f64 * cycles as f64)
     );
     println!(
-        "peak RSS (VmHWM):                        {:>8.1} MiB  (now {:.1} MiB)",
+        "peak RSS (VmHWM):                        {:>8.1} MiB  (now {:.1} MiB: heap {:.1} MiB, mapped code and files {:.1} MiB)",
         rss_peak / 1024.0,
-        rss_now / 1024.0
+        rss_now / 1024.0,
+        rss_anon / 1024.0,
+        rss_file / 1024.0
     );
     println!(
         "reconcile latency without AWS, steady:   p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  (n={})",
@@ -214,6 +216,8 @@ impl Process {
             .env("RF_METRICS_BIND", format!("127.0.0.1:{metrics_port}"))
             .env("RF_LEASE_NAMESPACE", NAMESPACE)
             .env("RF_LOG_FORMAT", "json")
+            // As the chart's Deployment sets it.
+            .env("MALLOC_ARENA_MAX", "2")
             .env("RUST_LOG", "info,regional_failover::reconcile=debug")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -251,8 +255,8 @@ impl Process {
         ticks / clock_ticks()
     }
 
-    /// (VmHWM, VmRSS) in KiB.
-    fn rss_kib(&self) -> (f64, f64) {
+    /// (VmHWM, VmRSS, RssAnon, RssFile) in KiB.
+    fn rss_kib(&self) -> (f64, f64, f64, f64) {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc/PID/status");
         let field = |name: &str| {
             status
@@ -262,7 +266,7 @@ impl Process {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(f64::NAN)
         };
-        (field("VmHWM:"), field("VmRSS:"))
+        (field("VmHWM:"), field("VmRSS:"), field("RssAnon:"), field("RssFile:"))
     }
 
     fn metrics(&self) -> String {

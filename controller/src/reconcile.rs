@@ -361,7 +361,7 @@ pub async fn check_access(api: &Api<RegionalFailover>, probes: &Probes) -> Resul
 
 /// Reconciles in flight at once: bounds API server connections and memory however many objects
 /// there are (a reconcile is mostly waiting on AWS reads shared through the caches).
-const MAX_CONCURRENT_RECONCILES: u16 = 16;
+const MAX_CONCURRENT_RECONCILES: u16 = 8;
 
 /// Drops what the controller never reads from the cached copies: managed fields (several KiB per
 /// object once status is written by server-side apply) and kubectl's last-applied copy.

@@ -27,8 +27,8 @@ RUN apt-get update \
 COPY --from=build /out/regional-failover /usr/local/bin/regional-failover
 # Numeric uid/gid (65532, as in distroless "nonroot"): Kubernetes' runAsNonRoot can only
 # verify a numeric user. The chart's securityContext uses the same ids.
-# Two glibc heap arenas instead of up to 8 per core: a smaller resident set (see tests/bench/run).
-ENV MALLOC_ARENA_MAX=2
+# One glibc heap arena instead of up to 8 per core: a smaller resident set (see tests/bench/run).
+ENV MALLOC_ARENA_MAX=1
 USER 65532:65532
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/regional-failover"]

@@ -78,7 +78,7 @@ def test_default_env_follows_the_cli_contract(default_docs, default_values):
         "RF_HEALTH_STATUS_RPS": str(budget["healthStatusRps"]),
         "RF_DYNAMODB_RPS": str(budget["dynamodbRps"]),
         "RF_TABLE_REFRESH_SECONDS": str(default_values["tableRefreshSeconds"]),
-        "MALLOC_ARENA_MAX": "2",
+        "MALLOC_ARENA_MAX": "1",
         "RF_DEFAULT_VERIFY_INTERVAL_SECONDS": str(default_values["defaultVerifyIntervalSeconds"]),
         "RF_FAILSAFE_SCHEDULE_GROUP": default_values["drillFailsafe"]["scheduleGroup"],
         "AWS_REGION": default_values["aws"]["region"],

@@ -5,12 +5,12 @@
 //! Method: kube-apiserver 1.20 + etcd and a fresh local AWS; a fleet of N objects (one zone, one
 //! health check, record pair and global table each, verify interval 30 s) is seeded in AWS and
 //! created in the API server; then the release binary `regional-failover run` starts with its
-//! production defaults (request budget, 300 s table refresh, the chart's MALLOC_ARENA_MAX=2) while local AWS throttles beyond
+//! production defaults (request budget, 300 s table refresh, the chart's MALLOC_ARENA_MAX=1) while local AWS throttles beyond
 //! Route 53's real account limits (5/s, GetHealthCheckStatus 1/s). RSS and CPU are read from
 //! /proc; reconcile latency from the operator's own per-reconcile log line (`local_ms`: the
 //! reconcile minus the time spent waiting on AWS and DNS); AWS calls from its /metrics.
 //!
-//! `RF_BENCH_FOOTPRINT_OBJECTS` (default 1000) and `RF_BENCH_FOOTPRINT_CYCLES` (default 3).
+//! `RF_BENCH_FOOTPRINT_OBJECTS` (default 1000) and `RF_BENCH_FOOTPRINT_CYCLES` (default 2).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -52,7 +52,7 @@ fn env_usize(name: &str, default: usize) -> usize {
 async fn run() {
     regional_failover::aws::install_crypto_provider();
     let n = env_usize("RF_BENCH_FOOTPRINT_OBJECTS", 1000);
-    let cycles = env_usize("RF_BENCH_FOOTPRINT_CYCLES", 3).max(1);
+    let cycles = env_usize("RF_BENCH_FOOTPRINT_CYCLES", 2).max(1);
     let cluster = Cluster::start();
     let client = cluster.client().await;
     cluster::install_crd(&client).await;
@@ -217,7 +217,7 @@ impl Process {
             .env("RF_LEASE_NAMESPACE", NAMESPACE)
             .env("RF_LOG_FORMAT", "json")
             // As the chart's Deployment sets it.
-            .env("MALLOC_ARENA_MAX", "2")
+            .env("MALLOC_ARENA_MAX", "1")
             .env("RUST_LOG", "info,regional_failover::reconcile=debug")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -13,7 +13,7 @@
 //! (5 requests/s per account, GetHealthCheckStatus 1/s), so a throttle would show.
 //!
 //! `RF_BENCH_SCENARIOS="1x1,10x1,100x1,1000x1,1000x10"` (objects x zones) chooses the fleets;
-//! `RF_BENCH_NAIVE_SAMPLE` (default 100) how many objects the naive design reads, scaled to N.
+//! `RF_BENCH_NAIVE_SAMPLE` (default 50) how many objects the naive design reads, scaled to N.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -171,11 +171,11 @@ async fn measure(scenario: Scenario) -> Outcomeset {
     }
 }
 
-/// Objects the naive design is run on (`RF_BENCH_NAIVE_SAMPLE`, default 100): its calls are the
+/// Objects the naive design is run on (`RF_BENCH_NAIVE_SAMPLE`, default 50): its calls are the
 /// same for every object of a zone, so a sample scales exactly, and running it for 1,000 objects
 /// would take local AWS minutes (7,000 pages of a 2,000-record zone).
 fn naive_sample() -> usize {
-    std::env::var("RF_BENCH_NAIVE_SAMPLE").ok().and_then(|v| v.parse().ok()).unwrap_or(100).max(1)
+    std::env::var("RF_BENCH_NAIVE_SAMPLE").ok().and_then(|v| v.parse().ok()).unwrap_or(50).max(1)
 }
 
 /// One verification of every object, as concurrent as the reconciler's.
@@ -282,10 +282,10 @@ fn print_scenario(r: &Outcomeset) {
     let ddb = service_total(&r.steady, Service::DynamoDb);
     println!(
         "default budget per 60 s cycle (ours steady): Route 53 {r53:.1}/240 ({:.1} %), GetHealthCheckStatus {:.1}/48, \
-         DynamoDB {ddb:.1}/2400 ({:.1} %); throttled answers from local AWS: {}",
+         DynamoDB {ddb:.1}/6000 ({:.1} %); throttled answers from local AWS: {}",
         r53 / 2.4,
         r.detail_reads,
-        ddb / 24.0,
+        ddb / 60.0,
         r.throttled
     );
     println!(

@@ -117,7 +117,7 @@ async fn run() {
     );
     println!("time to first status written:           {:>8.2} s", first);
     println!(
-        "time to all {n} statuses written:      {:>8.2} s   (cold: every table read once at the 40/s DynamoDB budget)",
+        "time to all {n} statuses written:      {:>8.2} s   (cold: every table read once at the 100/s DynamoDB budget)",
         all
     );
     println!(

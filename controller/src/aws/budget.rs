@@ -148,7 +148,9 @@ impl Default for BudgetConfig {
             // Route 53 allows about 1/s: stay under it, as route53_rps does (jitter would otherwise
             // land some calls a little early and draw throttles).
             health_status_rps: 0.8,
-            dynamodb_rps: 40.0,
+            // DynamoDB allows 2,500 control-plane requests/s per account and Region; 100/s reads
+            // 1,000 tables' settings in under a minute and leaves the rest to everyone else.
+            dynamodb_rps: 100.0,
             dynamodb_data_rps: 100.0,
             health_detail_rps: 0.1,
             health_diagnosis_rps: 0.5,

@@ -44,7 +44,7 @@ pub struct RunArgs {
     health_status_rps: f64,
     /// DynamoDB control-plane calls (DescribeTable, DescribeContinuousBackups) per second, all
     /// regions together (AWS allows 2,500).
-    #[arg(long, env = "RF_DYNAMODB_RPS", default_value_t = 40.0)]
+    #[arg(long, env = "RF_DYNAMODB_RPS", default_value_t = 100.0)]
     dynamodb_rps: f64,
     /// DynamoDB item reads and writes of the replication probe per second.
     #[arg(long, env = "RF_DYNAMODB_DATA_RPS", default_value_t = 100.0)]

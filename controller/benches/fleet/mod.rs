@@ -2,7 +2,7 @@
 //! health check, one failover record pair and one global table per object, all in sync.
 #![allow(dead_code)]
 
-use aws_sdk_route53::types::{HealthCheckConfig, HealthCheckRegion, HealthCheckType, RrType};
+use aws_sdk_route53::types::RrType;
 use futures::{StreamExt, stream};
 use regional_failover::api::RegionalFailover;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -47,8 +47,11 @@ pub async fn seed(local: &LocalAws, n: usize, zones: usize, port: u16, verify_in
     for z in 0..zones {
         zone_ids.push(fx::zone(&r53, &zone_name(z)).await);
     }
-    let hcs: Vec<String> =
-        stream::iter(0..n).map(|_| health_check(&r53, port)).buffered(SEED_CONCURRENCY).collect().await;
+    let hcs: Vec<String> = stream::iter(0..n)
+        .map(|_| fx::health_check_ip(&r53, "127.0.0.1", i32::from(port)))
+        .buffered(SEED_CONCURRENCY)
+        .collect()
+        .await;
     for (z, zone_id) in zone_ids.iter().enumerate() {
         let changes: Vec<_> = (0..n)
             .filter(|i| i % zones == z)
@@ -104,31 +107,4 @@ pub fn manifest(i: usize, zones: usize, zone_id: &str, hc: &str, port: u16, dns:
         record = record_name(i, zones),
         table = table_name(i),
     )
-}
-
-async fn health_check(r53: &aws_sdk_route53::Client, port: u16) -> String {
-    let config = HealthCheckConfig::builder()
-        .r#type(HealthCheckType::Http)
-        .ip_address("127.0.0.1")
-        .port(i32::from(port))
-        .resource_path("/health")
-        .request_interval(10)
-        .failure_threshold(3)
-        .regions(HealthCheckRegion::UsEast1)
-        .regions(HealthCheckRegion::UsWest1)
-        .regions(HealthCheckRegion::EuWest1)
-        .build()
-        .expect("health check config");
-    let out = r53
-        .create_health_check()
-        .caller_reference(uuid_like())
-        .health_check_config(config)
-        .send()
-        .await
-        .expect("CreateHealthCheck");
-    out.health_check().expect("health check in response").id().to_string()
-}
-
-fn uuid_like() -> String {
-    format!("bench-{}-{}", std::process::id(), fastrand::u64(..))
 }

@@ -24,22 +24,33 @@ fn unique(prefix: &str) -> String {
 
 /// An HTTP health check of `fqdn:port/health`, interval 10, threshold 3, three checker regions.
 pub async fn health_check(r53: &aws_sdk_route53::Client, fqdn: &str, port: i32) -> String {
-    let config = HealthCheckConfig::builder()
+    create_health_check(r53, health_check_config().fully_qualified_domain_name(fqdn).port(port)).await
+}
+
+/// [`health_check`] of an IP address instead of a name.
+pub async fn health_check_ip(r53: &aws_sdk_route53::Client, ip: &str, port: i32) -> String {
+    create_health_check(r53, health_check_config().ip_address(ip).port(port)).await
+}
+
+fn health_check_config() -> aws_sdk_route53::types::builders::HealthCheckConfigBuilder {
+    HealthCheckConfig::builder()
         .r#type(HealthCheckType::Http)
-        .fully_qualified_domain_name(fqdn)
-        .port(port)
         .resource_path("/health")
         .request_interval(10)
         .failure_threshold(3)
         .regions(HealthCheckRegion::UsEast1)
         .regions(HealthCheckRegion::UsWest1)
         .regions(HealthCheckRegion::EuWest1)
-        .build()
-        .expect("type set");
+}
+
+async fn create_health_check(
+    r53: &aws_sdk_route53::Client,
+    config: aws_sdk_route53::types::builders::HealthCheckConfigBuilder,
+) -> String {
     let out = r53
         .create_health_check()
         .caller_reference(unique("hc"))
-        .health_check_config(config)
+        .health_check_config(config.build().expect("type set"))
         .send()
         .await
         .expect("CreateHealthCheck");

@@ -11,10 +11,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
+use regional_failover::api::validate::spec_error;
 use regional_failover::api::{
     ConditionStatus, RegionalFailover, RegionalFailoverSpec, RegionalFailoverStatus, validate::parse_manifests,
 };
-use regional_failover::observe::spec_error;
 use regional_failover::status::{self, Assembled, LagProbe, Observed, StatusInput};
 use regional_failover::verify::{
     self, AwsSnapshot, CheckerObservation, FailoverRole, HealthCheckObserved, RecordObserved, TableObserved,
@@ -62,6 +62,7 @@ fn health_check(spec: &RegionalFailoverSpec) -> HealthCheckObserved {
         failure_threshold: Some(hc.failure_threshold),
         inverted: false,
         disabled: false,
+        version: Some(1),
         regions: CHECKER_REGIONS.iter().map(|r| r.to_string()).collect(),
     }
 }
@@ -188,7 +189,7 @@ fn drifted_snapshot(spec: &RegionalFailoverSpec) -> AwsSnapshot {
 /// One reconcile's observations: the snapshot, the DNS answer and a replication probe.
 fn observed(spec: &RegionalFailoverSpec, snapshot: AwsSnapshot, answer: &str, lag: f64) -> Observed {
     Observed {
-        snapshot: Some(Ok(snapshot)),
+        aws: status::AwsRead::Read(snapshot),
         dns_answer: Some(Ok(vec![answer.to_string()])),
         lag_probe: Some(LagProbe {
             lags: spec.table.replica_regions.iter().map(|r| (r.clone(), Some(lag))).collect(),
@@ -213,6 +214,8 @@ fn status_input<'a>(
         predicted_rto_seconds,
         last_drill: None,
         drill_in_progress: false,
+        check_inverted: false,
+        check_disabled: false,
     }
 }
 
@@ -246,7 +249,8 @@ impl Inputs {
         let drifted_obs = observed(spec, drifted.clone(), &spec.secondary.endpoint, 42.0);
         let first = status::assemble(spec, Some(1), &RegionalFailoverStatus::default(), &healthy_obs, now());
         let steady = first.status;
-        let in_sync_condition = status::find_condition(&steady.conditions, "InSync").expect("InSync is always set");
+        let in_sync_condition =
+            status::find_condition(&steady.conditions, status::ConditionType::InSync).expect("InSync is always set");
         assert_eq!(in_sync_condition.status, ConditionStatus::True, "{:#?}", steady.conditions);
         let degraded = status::assemble(spec, Some(1), &steady, &drifted_obs, now()).status;
         Inputs { object, in_sync, drifted, healthy_obs, drifted_obs, steady, degraded }

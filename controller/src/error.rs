@@ -13,8 +13,6 @@ pub enum Error {
     Serialize(String),
     #[error("Kubernetes API: {0}")]
     Kube(#[from] kube::Error),
-    #[error("AWS: {0}")]
-    Aws(String),
 }
 
 impl Error {
@@ -26,7 +24,6 @@ impl Error {
             Error::Invalid { .. } => "invalid",
             Error::Serialize(_) => "serialize",
             Error::Kube(_) => "kube",
-            Error::Aws(_) => "aws",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! CLI entry point: `regional-failover run | crd | check | drill`.
 #![forbid(unsafe_code)]
-#![deny(warnings, rust_2018_idioms)]
+#![warn(rust_2018_idioms)]
 
 mod cli;
 

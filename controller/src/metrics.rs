@@ -1,14 +1,10 @@
-//! Prometheus registry and the `/metrics`, `/healthz`, `/readyz` endpoints.
+//! The Prometheus registry: every metric the operator exports (names are an interface: dashboards
+//! and the chart's alerts use them; docs/architecture.md, "Metrics").
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicBool, AtomicI64, Ordering},
-    },
-    time::Duration,
-};
+mod http;
 
-use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
+use std::sync::Arc;
+
 use prometheus_client::{
     collector::Collector,
     encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric, text::encode},
@@ -20,6 +16,10 @@ use prometheus_client::{
     },
     registry::Registry,
 };
+
+pub use http::{Probes, router};
+
+use crate::api::{ConditionStatus, DrillPhase, DrillRecord, HealthState, RegionalFailoverStatus};
 
 /// Labels identifying one RegionalFailover.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -34,10 +34,19 @@ struct ResultLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct DrillLabels {
+struct OutcomeLabels {
     namespace: String,
     name: String,
     outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ConditionLabels {
+    namespace: String,
+    name: String,
+    condition: String,
+    status: String,
+    reason: String,
 }
 
 /// One cumulative AWS call count, as the request budget keeps them.
@@ -91,77 +100,210 @@ pub struct Metrics {
     pub reconcile_duration: Histogram,
     pub reconcile_local_duration: Histogram,
     reconciliations: Family<ResultLabels, Counter>,
-    pub findings: Family<ObjectLabels, Gauge>,
-    pub primary_healthy: Family<ObjectLabels, Gauge>,
-    pub replication_lag_ms: Family<ObjectLabels, Gauge>,
-    pub predicted_rto_seconds: Family<ObjectLabels, Gauge>,
-    drills: Family<DrillLabels, Counter>,
-    pub last_rto_ms: Family<ObjectLabels, Gauge>,
+    findings: Family<ObjectLabels, Gauge>,
+    primary_healthy: Family<ObjectLabels, Gauge>,
+    active_secondary: Family<ObjectLabels, Gauge>,
+    replication_lag_ms: Family<ObjectLabels, Gauge>,
+    predicted_rto_seconds: Family<ObjectLabels, Gauge>,
+    conditions: Family<ConditionLabels, Gauge>,
+    /// The condition series each object has now, so the stale ones can be removed.
+    condition_series: Arc<std::sync::Mutex<std::collections::HashMap<ObjectLabels, Vec<ConditionLabels>>>>,
+    dns_flips: Family<OutcomeLabels, Counter>,
+    drills: Family<OutcomeLabels, Counter>,
+    drill_restore_failures: Family<ObjectLabels, Counter>,
+    last_rto_ms: Family<ObjectLabels, Gauge>,
     pub leader: Gauge,
+}
+
+/// Measures one reconcile; [`ReconcileTimer::finish`] records it with its result.
+pub struct ReconcileTimer<'a> {
+    metrics: &'a Metrics,
+    started: std::time::Instant,
+}
+
+impl ReconcileTimer<'_> {
+    pub fn finish(self, result: &str) {
+        self.metrics.reconcile_duration.observe(self.started.elapsed().as_secs_f64());
+        self.metrics.reconciliations.get_or_create(&ResultLabels { result: result.to_string() }).inc();
+    }
 }
 
 impl Metrics {
     pub fn new(aws_stats: Option<AwsStatsFn>) -> Metrics {
-        let mut registry = Registry::with_prefix("regionalfailover");
+        let mut r = Registry::with_prefix("regionalfailover");
         let reconcile_duration = Histogram::new(exponential_buckets(0.005, 2.0, 14));
-        registry.register("reconcile_duration_seconds", "Time one reconcile took", reconcile_duration.clone());
+        r.register("reconcile_duration_seconds", "Time one reconcile took", reconcile_duration.clone());
         let reconcile_local_duration = Histogram::new(exponential_buckets(0.000_25, 2.0, 16));
-        registry.register(
+        r.register(
             "reconcile_local_duration_seconds",
-            "Time one verifying reconcile took without the AWS and DNS reads (validation, status, events)",
+            "Time assembling one verification's status took (pure work, no I/O)",
             reconcile_local_duration.clone(),
         );
-        let reconciliations = Family::<ResultLabels, Counter>::default();
-        registry.register("reconciliations", "Reconciles by result (ok or an error label)", reconciliations.clone());
-        let findings = Family::<ObjectLabels, Gauge>::default();
-        registry.register("drift_findings", "Differences between live AWS and the spec", findings.clone());
-        let primary_healthy = Family::<ObjectLabels, Gauge>::default();
-        registry.register("primary_healthy", "1 healthy, 0 unhealthy, -1 unknown", primary_healthy.clone());
-        let replication_lag_ms = Family::<ObjectLabels, Gauge>::default();
-        registry.register("replication_lag_milliseconds", "Last measured replication lag", replication_lag_ms.clone());
-        let predicted_rto_seconds = Family::<ObjectLabels, Gauge>::default();
-        registry.register(
-            "predicted_rto_seconds",
-            "interval × threshold + propagation + TTL",
-            predicted_rto_seconds.clone(),
-        );
-        let drills = Family::<DrillLabels, Counter>::default();
-        registry.register("drills", "Finished drills by outcome", drills.clone());
-        let last_rto_ms = Family::<ObjectLabels, Gauge>::default();
-        registry.register("drill_measured_rto_milliseconds", "RTO measured by the last drill", last_rto_ms.clone());
-        let leader = Gauge::default();
-        registry.register("leader", "1 while this replica holds the lease", leader.clone());
-        if let Some(stats) = aws_stats {
-            registry.register_collector(Box::new(AwsCollector(stats)));
-        }
-        Metrics {
-            registry: Arc::new(registry),
+        let m = Metrics {
+            registry: Arc::new(Registry::default()),
             reconcile_duration,
             reconcile_local_duration,
-            reconciliations,
-            findings,
-            primary_healthy,
-            replication_lag_ms,
-            predicted_rto_seconds,
-            drills,
-            last_rto_ms,
-            leader,
+            reconciliations: Family::default(),
+            findings: Family::default(),
+            primary_healthy: Family::default(),
+            active_secondary: Family::default(),
+            replication_lag_ms: Family::default(),
+            predicted_rto_seconds: Family::default(),
+            conditions: Family::default(),
+            condition_series: Arc::default(),
+            dns_flips: Family::default(),
+            drills: Family::default(),
+            drill_restore_failures: Family::default(),
+            last_rto_ms: Family::default(),
+            leader: Gauge::default(),
+        };
+        r.register(
+            "reconciliations",
+            "Reconciles by result: ok, or what failed (denied, throttled, unreachable, timeout, kube, ...)",
+            m.reconciliations.clone(),
+        );
+        r.register("drift_findings", "Differences between live AWS and the spec", m.findings.clone());
+        r.register(
+            "primary_healthy",
+            "1 healthy, 0 unhealthy, -1 unknown (after Inverted/Disabled)",
+            m.primary_healthy.clone(),
+        );
+        r.register(
+            "active_region_secondary",
+            "1 while the authoritative DNS servers answer with the secondary (failed over), 0 with the primary",
+            m.active_secondary.clone(),
+        );
+        r.register("replication_lag_milliseconds", "Last measured replication lag", m.replication_lag_ms.clone());
+        r.register(
+            "predicted_rto_seconds",
+            "interval × threshold + propagation + TTL",
+            m.predicted_rto_seconds.clone(),
+        );
+        r.register(
+            "status_condition",
+            "1 for each condition's current status and reason (alert on status=\"False\" or reason=\"AccessDenied\")",
+            m.conditions.clone(),
+        );
+        r.register(
+            "dns_flips_observed",
+            "Changes of the authoritative answer seen between verifications, by the region answered now",
+            m.dns_flips.clone(),
+        );
+        r.register(
+            "drills",
+            "Finished drills by outcome (succeeded, missed_objective, failed, aborted)",
+            m.drills.clone(),
+        );
+        r.register(
+            "drill_restore_failures",
+            "Drill restores of the health check that did not verify (each retried)",
+            m.drill_restore_failures.clone(),
+        );
+        r.register("drill_measured_rto_milliseconds", "RTO measured by the last drill", m.last_rto_ms.clone());
+        r.register("leader", "1 while this replica holds the lease", m.leader.clone());
+        if let Some(stats) = aws_stats {
+            r.register_collector(Box::new(AwsCollector(stats)));
+        }
+        Metrics { registry: Arc::new(r), ..m }
+    }
+
+    pub fn reconcile_timer(&self) -> ReconcileTimer<'_> {
+        ReconcileTimer { metrics: self, started: std::time::Instant::now() }
+    }
+
+    /// Every gauge of one object, from its status.
+    pub fn record_status(&self, obj: &ObjectLabels, primary_region: &str, s: &RegionalFailoverStatus) {
+        self.findings.get_or_create(obj).set(s.drift.len() as i64);
+        let health = match s.health.as_ref().map(|h| h.status) {
+            Some(HealthState::Healthy) => 1,
+            Some(HealthState::Unhealthy) => 0,
+            _ => -1,
+        };
+        self.primary_healthy.get_or_create(obj).set(health);
+        if let Some(active) = &s.active_region {
+            self.active_secondary.get_or_create(obj).set(i64::from(active != primary_region));
+        }
+        if let Some(lag) = s.replication.as_ref().and_then(|r| r.lag_seconds) {
+            self.replication_lag_ms.get_or_create(obj).set((lag * 1000.0) as i64);
+        }
+        if let Some(p) = s.predicted_rto_seconds {
+            self.predicted_rto_seconds.get_or_create(obj).set(i64::from(p));
+        }
+        let series: Vec<ConditionLabels> = s
+            .conditions
+            .iter()
+            .map(|c| ConditionLabels {
+                namespace: obj.namespace.clone(),
+                name: obj.name.clone(),
+                condition: c.type_.clone(),
+                status: match c.status {
+                    ConditionStatus::True => "True",
+                    ConditionStatus::False => "False",
+                    ConditionStatus::Unknown => "Unknown",
+                }
+                .into(),
+                reason: c.reason.clone(),
+            })
+            .collect();
+        let mut current = self.condition_series.lock().unwrap_or_else(|p| p.into_inner());
+        if current.get(obj) != Some(&series) {
+            for old in current.remove(obj).unwrap_or_default() {
+                self.conditions.remove(&old);
+            }
+            for labels in &series {
+                self.conditions.get_or_create(labels).set(1);
+            }
+            current.insert(obj.clone(), series);
         }
     }
 
-    pub fn count_reconcile(&self, result: &str) {
-        self.reconciliations.get_or_create(&ResultLabels { result: result.to_string() }).inc();
-    }
-
-    pub fn count_drill(&self, obj: &ObjectLabels, outcome: &str) {
-        let labels = DrillLabels { namespace: obj.namespace.clone(), name: obj.name.clone(), outcome: outcome.into() };
+    /// A finished drill: its outcome, measured RTO and failed restores.
+    pub fn record_drill(&self, obj: &ObjectLabels, record: &DrillRecord) {
+        let outcome = match (record.phase, record.passed) {
+            (DrillPhase::Succeeded, Some(true)) => "succeeded",
+            (DrillPhase::Succeeded, _) => "missed_objective",
+            (DrillPhase::Aborted, _) => "aborted",
+            _ => "failed",
+        };
+        let labels =
+            OutcomeLabels { namespace: obj.namespace.clone(), name: obj.name.clone(), outcome: outcome.into() };
         self.drills.get_or_create(&labels).inc();
+        if let Some(rto) = record.measured_rto_seconds {
+            self.last_rto_ms.get_or_create(obj).set((rto * 1000.0) as i64);
+        }
+        if let Some(n) = record.restore_failures {
+            self.drill_restore_failures.get_or_create(obj).inc_by(u64::from(n));
+        }
     }
 
+    /// The DNS watch saw the authoritative answer change.
+    pub fn dns_flip_observed(&self, obj: &ObjectLabels, now_answering: Option<&str>) {
+        let outcome = now_answering.unwrap_or("unknown").to_string();
+        let labels = OutcomeLabels { namespace: obj.namespace.clone(), name: obj.name.clone(), outcome };
+        self.dns_flips.get_or_create(&labels).inc();
+    }
+
+    fn forget_conditions(&self, obj: &ObjectLabels) {
+        let mut current = self.condition_series.lock().unwrap_or_else(|p| p.into_inner());
+        for old in current.remove(obj).unwrap_or_default() {
+            self.conditions.remove(&old);
+        }
+    }
+
+    /// Removes a deleted object's series, so its gauges stop alerting.
     pub fn forget(&self, obj: &ObjectLabels) {
-        for family in [&self.findings, &self.primary_healthy, &self.replication_lag_ms, &self.predicted_rto_seconds] {
+        for family in [
+            &self.findings,
+            &self.primary_healthy,
+            &self.active_secondary,
+            &self.replication_lag_ms,
+            &self.predicted_rto_seconds,
+            &self.last_rto_ms,
+        ] {
             family.remove(obj);
         }
+        self.drill_restore_failures.remove(obj);
+        self.forget_conditions(obj);
     }
 
     pub fn render(&self) -> Result<String, std::fmt::Error> {
@@ -171,104 +313,5 @@ impl Metrics {
     }
 }
 
-/// Liveness and readiness evidence, updated by the loops that do the work.
-#[derive(Debug, Default)]
-pub struct Probes {
-    /// Unix seconds of the last successful contact with the API server (lease loop or watch).
-    last_api_contact: AtomicI64,
-    /// The RegionalFailover watch has delivered its initial list (or we are a standby).
-    watch_ready: AtomicBool,
-}
-
-impl Probes {
-    pub fn api_contact(&self) {
-        self.last_api_contact.store(chrono::Utc::now().timestamp(), Ordering::Relaxed);
-    }
-    pub fn set_watch_ready(&self, ready: bool) {
-        self.watch_ready.store(ready, Ordering::Relaxed);
-    }
-    /// Alive while the API server was reached within `stale`: a wedged process stops renewing.
-    pub fn alive(&self, stale: Duration) -> bool {
-        let last = self.last_api_contact.load(Ordering::Relaxed);
-        last > 0 && chrono::Utc::now().timestamp() - last <= stale.as_secs() as i64
-    }
-    pub fn ready(&self) -> bool {
-        self.watch_ready.load(Ordering::Relaxed)
-    }
-}
-
-#[derive(Clone)]
-struct HttpState {
-    metrics: Metrics,
-    probes: Arc<Probes>,
-    stale: Duration,
-}
-
-/// The HTTP endpoints for Prometheus and the kubelet.
-pub fn router(metrics: Metrics, probes: Arc<Probes>, stale: Duration) -> Router {
-    Router::new()
-        .route("/metrics", get(metrics_handler))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .with_state(HttpState { metrics, probes, stale })
-}
-
-async fn metrics_handler(State(s): State<HttpState>) -> impl IntoResponse {
-    match s.metrics.render() {
-        Ok(body) => (StatusCode::OK, [("content-type", "text/plain; version=0.0.4")], body).into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
-async fn healthz(State(s): State<HttpState>) -> impl IntoResponse {
-    if s.probes.alive(s.stale) {
-        (StatusCode::OK, "ok\n")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "no contact with the Kubernetes API server recently\n")
-    }
-}
-
-async fn readyz(State(s): State<HttpState>) -> impl IntoResponse {
-    if s.probes.ready() {
-        (StatusCode::OK, "ready\n")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "watch not established yet\n")
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn aws_counts_are_exported_as_counters() {
-        let stats: AwsStatsFn = Arc::new(|| {
-            vec![AwsCallCount {
-                service: "route53".into(),
-                operation: "GetHealthCheck".into(),
-                outcome: "ok".into(),
-                count: 7,
-            }]
-        });
-        let m = Metrics::new(Some(stats));
-        m.count_reconcile("ok");
-        let text = m.render().expect("encodes");
-        let lines: Vec<&str> = text.lines().collect();
-        assert!(
-            lines.contains(
-                &r#"regionalfailover_aws_requests_total{service="route53",operation="GetHealthCheck",outcome="ok"} 7"#
-            ),
-            "{text}"
-        );
-        assert!(lines.contains(&r#"regionalfailover_reconciliations_total{result="ok"} 1"#), "{text}");
-    }
-
-    #[test]
-    fn liveness_needs_recent_api_contact() {
-        let p = Probes::default();
-        assert!(!p.alive(Duration::from_secs(60)));
-        p.api_contact();
-        assert!(p.alive(Duration::from_secs(60)));
-        assert!(!p.ready());
-    }
-}
+mod tests;

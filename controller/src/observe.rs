@@ -6,39 +6,16 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    api::{RegionalFailover, RegionalFailoverSpec, RegionalFailoverStatus, validate},
+    api::{RegionalFailoverSpec, RegionalFailoverStatus},
     aws::{Aws, freshness},
     dns,
-    status::{LagProbe, Observed},
+    status::{AwsRead, LagProbe, Observed},
     verify::{self, ZoneObserved},
 };
 
 /// How long a probe item is given to appear in every replica before it counts as unseen.
 const PROBE_WAIT: Duration = Duration::from_secs(10);
 const PROBE_POLL: Duration = Duration::from_millis(100);
-
-/// Why the spec cannot be used, as one sentence; `None` when it is valid.
-///
-/// The API server enforces the CEL rules only from 1.25, so they are evaluated here too, and
-/// cron schedules (which CEL cannot parse) are parsed with the same crate the scheduler uses.
-pub fn spec_error(rf: &RegionalFailover) -> Option<String> {
-    let mut problems = match serde_json::to_value(rf)
-        .map_err(|e| e.to_string())
-        .and_then(|v| validate::cel_violations(&v).map_err(|e| e.to_string()))
-    {
-        Ok(v) => v,
-        Err(e) => vec![e],
-    };
-    for drill in &rf.spec.drills {
-        if let Some(schedule) = &drill.schedule
-            && let Err(e) = crate::drill::schedule::parse(schedule)
-        {
-            problems
-                .push(format!("spec.drills[{}].schedule {schedule:?} is not a valid cron expression: {e}", drill.name));
-        }
-    }
-    if problems.is_empty() { None } else { Some(format!("The spec is invalid: {}.", problems.join("; "))) }
-}
 
 /// How long per-checker detail may go unread while DNS gives the verdict; refreshing it also
 /// waits for a free optional token (`BudgetConfig::health_detail_rps`).
@@ -91,7 +68,6 @@ pub async fn observe(
             }
         }
     }
-    let snapshot = snapshot.map_err(|e| format!("{e}."));
     let probe = &spec.table.replication_probe;
     let due = previous
         .replication
@@ -99,7 +75,11 @@ pub async fn observe(
         .and_then(|r| r.probed_at)
         .is_none_or(|at| now - at >= chrono::Duration::seconds(i64::from(probe.interval_seconds)));
     let lag_probe = if probe.enabled && due && snapshot.is_ok() { probe_lag(spec, aws, now).await } else { None };
-    Observed { spec_error: None, snapshot: Some(snapshot), dns_answer, lag_probe }
+    let aws = match snapshot {
+        Ok(s) => AwsRead::Read(s),
+        Err(e) => AwsRead::Failed(e),
+    };
+    Observed { spec_error: None, aws, dns_answer, lag_probe }
 }
 
 /// PURE: whether to ask the checkers this cycle (see [`CheckerRead`]).

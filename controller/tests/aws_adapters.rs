@@ -9,7 +9,7 @@ use aws_sdk_route53::types::RrType;
 use chrono::Utc;
 use regional_failover::{
     api::{HealthSource, HealthState, RegionalFailover, RegionalFailoverStatus},
-    aws::{Budget, BudgetConfig, FailsafeSchedule, Service, TagResource},
+    aws::{Budget, BudgetConfig, ErrorKind, FailsafeSchedule, Service},
     observe, status,
     verify::FailoverRole,
 };
@@ -262,7 +262,7 @@ async fn checkers_are_asked_only_when_dns_does_not_name_the_primary() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn drill_writes_test_dns_answer_tags_probes_and_failsafe_schedule() {
+async fn drill_writes_test_dns_answer_probes_and_failsafe_schedule() {
     let local = LocalAws::start(&["--time-scale", "0.1"]);
     let (r53, east) = (local.route53().await, local.dynamodb("us-east-1").await);
     let hc = fx::health_check(&r53, PRIMARY, 9).await;
@@ -271,9 +271,13 @@ async fn drill_writes_test_dns_answer_tags_probes_and_failsafe_schedule() {
     fx::global_table(&east, "profiles").await;
     let aws = local.aws(Arc::new(Budget::default())).await;
 
-    // Inverted/Disabled change alone; the rest of the configuration survives.
+    // Inverted changes alone, conditional on HealthCheckVersion; the rest of the configuration survives.
     let before = aws.get_health_check(&hc).await.expect("read").expect("exists");
-    aws.update_health_check_inverted(&hc, true, false).await.expect("invert");
+    let v = before.version.expect("Route 53 reports HealthCheckVersion");
+    let stale = aws.update_health_check_inverted(&hc, true, Some(v + 5)).await.expect_err("a stale version is refused");
+    assert_eq!(stale.kind, ErrorKind::Conflict, "{stale}");
+    let new_version = aws.update_health_check_inverted(&hc, true, Some(v)).await.expect("invert");
+    assert_eq!(new_version, Some(v + 1), "every update increments the version");
     let after = aws.get_health_check(&hc).await.expect("read").expect("exists");
     assert!(after.inverted && !after.disabled);
     assert_eq!(hc_settings(&after), hc_settings(&before));
@@ -283,11 +287,11 @@ async fn drill_writes_test_dns_answer_tags_probes_and_failsafe_schedule() {
     let schedule = FailsafeSchedule {
         name: "rf-test-failsafe".into(),
         group: "default".into(),
+        description: "test holder".into(),
         at: Utc::now() + chrono::Duration::seconds(2),
         role_arn: "arn:aws:iam::123456789012:role/failsafe".into(),
         health_check_id: hc.clone(),
         inverted: false,
-        disabled: false,
     };
     let arn = aws.create_failsafe_schedule("us-east-1", &schedule).await.expect("CreateSchedule");
     assert!(arn.contains("rf-test-failsafe"), "{arn}");
@@ -297,7 +301,12 @@ async fn drill_writes_test_dns_answer_tags_probes_and_failsafe_schedule() {
         (schedule.expression(), regional_failover::aws::UPDATE_HEALTH_CHECK_TARGET)
     );
     let input: serde_json::Value = serde_json::from_str(got.input.as_deref().unwrap_or("null")).expect("json input");
-    assert_eq!(input, json!({"HealthCheckId": hc, "Inverted": false, "Disabled": false}));
+    assert_eq!(input, json!({"HealthCheckId": hc, "Inverted": false}), "the fail-safe touches Inverted only");
+    assert_eq!(got.description.as_deref(), Some("test holder"));
+    let mut rival = schedule.clone();
+    rival.description = "another drill".into();
+    let taken = aws.create_failsafe_schedule("us-east-1", &rival).await.expect_err("the name is taken: a lock");
+    assert_eq!(taken.kind, ErrorKind::Conflict, "{taken}");
     eventually("the failsafe schedule to restore the health check", Duration::from_secs(20), || async {
         let h = aws.get_health_check(&hc).await.expect("read").expect("exists");
         (!h.inverted).then_some(())
@@ -310,28 +319,6 @@ async fn drill_writes_test_dns_answer_tags_probes_and_failsafe_schedule() {
     // TestDNSAnswer: no health check on PRIMARY counts healthy.
     let answer = aws.test_dns_answer(&zone, "api.example.com", "CNAME").await.expect("TestDNSAnswer");
     assert_eq!(answer, vec![PRIMARY]);
-
-    // Tags.
-    r53.change_tags_for_resource()
-        .resource_type(aws_sdk_route53::types::TagResourceType::Healthcheck)
-        .resource_id(&hc)
-        .add_tags(aws_sdk_route53::types::Tag::builder().key("lab").value("rf").build())
-        .send()
-        .await
-        .expect("tag");
-    assert_eq!(
-        aws.list_tags(&TagResource::HealthCheck(hc.clone())).await.expect("tags"),
-        vec![("lab".into(), "rf".into())]
-    );
-    r53.change_tags_for_resource()
-        .resource_type(aws_sdk_route53::types::TagResourceType::Hostedzone)
-        .resource_id(&zone)
-        .add_tags(aws_sdk_route53::types::Tag::builder().key("role").value("dns").build())
-        .send()
-        .await
-        .expect("tag zone");
-    let zone_tags = aws.list_tags(&TagResource::HostedZone(format!("/hostedzone/{zone}"))).await.expect("zone tags");
-    assert_eq!(zone_tags, vec![("role".into(), "dns".into())]);
 
     // Replication canary: written in the primary, seen in the replica, deleted everywhere.
     local.control("POST", "/replication", Some(&json!({"delaySeconds": 0.3})));

@@ -214,6 +214,24 @@ pub struct OriginalHealthCheck {
     pub inverted: bool,
     /// `Disabled` before the drill.
     pub disabled: bool,
+    /// `HealthCheckVersion` read in preflight: the drill's changes are conditional on it, so a
+    /// change by anyone else in between is detected instead of overwritten.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
+/// When one authoritative server changed its answer during a drill (servers converge separately).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerTimeline {
+    /// The server as written in `spec.dns.nameservers`, or the zone's delegation-set name.
+    pub server: String,
+    /// First answer with the secondary after the injection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_over_at: Option<DateTime<Utc>>,
+    /// First answer with the primary after the restore.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_back_at: Option<DateTime<Utc>>,
 }
 
 /// One drill's timeline and verdict.
@@ -266,4 +284,17 @@ pub struct DrillRecord {
     /// Whether the measured RTO met the objective.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passed: Option<bool>,
+    /// Who ran the drill (the holder named in its AWS-side lock): operator pod or CLI, and object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
+    /// `HealthCheckVersion` after the drill inverted the check: any other version while injected
+    /// means someone else changed the check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injected_version: Option<i64>,
+    /// Restores that did not verify (each retried with backoff).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore_failures: Option<u32>,
+    /// Each authoritative server's failover and failback times.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub servers: Vec<ServerTimeline>,
 }

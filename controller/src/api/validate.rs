@@ -55,7 +55,34 @@ pub fn cel_violations(object: &Value) -> Result<Vec<String>, Error> {
     }
 }
 
-/// Parses every `RegionalFailover` document in a YAML stream and checks it against the CEL rules.
+/// The one validation of a spec, used by the controller, `check` and `drill`: the CRD's own rules
+/// (API servers before 1.25 do not enforce CEL, so they are evaluated here too) and what CEL
+/// cannot check, cron schedules, parsed by the crate the scheduler uses. One sentence per problem.
+pub fn problems(object: &Value) -> Result<Vec<String>, Error> {
+    let mut problems = cel_violations(object)?;
+    let drills = object.pointer("/spec/drills").and_then(Value::as_array).cloned().unwrap_or_default();
+    for drill in drills {
+        let name = drill.get("name").and_then(Value::as_str).unwrap_or("?");
+        if let Some(schedule) = drill.get("schedule").and_then(Value::as_str)
+            && let Err(e) = crate::drill::schedule::parse(schedule)
+        {
+            problems.push(format!("spec.drills[{name}].schedule {schedule:?} is not a valid cron expression: {e}"));
+        }
+    }
+    Ok(problems)
+}
+
+/// [`problems`] of a typed object, as one sentence; `None` when it is valid.
+pub fn spec_error(rf: &RegionalFailover) -> Option<String> {
+    let problems = serde_json::to_value(rf).map_err(|e| Error::Serialize(e.to_string())).and_then(|v| problems(&v));
+    match problems {
+        Ok(p) if p.is_empty() => None,
+        Ok(p) => Some(format!("The spec is invalid: {}.", p.join("; "))),
+        Err(e) => Some(format!("The spec is invalid: {e}.")),
+    }
+}
+
+/// Parses every `RegionalFailover` document in a YAML stream and validates it ([`problems`]).
 /// Documents of other kinds are skipped, so a file can also hold Namespaces and the like.
 pub fn parse_manifests(yaml: &str) -> Result<Vec<RegionalFailover>, Error> {
     let docs: Vec<Value> = serde_saphyr::from_multiple(yaml).map_err(|e| Error::Manifest(e.to_string()))?;
@@ -65,7 +92,7 @@ pub fn parse_manifests(yaml: &str) -> Result<Vec<RegionalFailover>, Error> {
             continue;
         }
         let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("<unnamed>").to_string();
-        let violations = cel_violations(&doc)?;
+        let violations = problems(&doc)?;
         if !violations.is_empty() {
             return Err(Error::Invalid { name, reasons: violations });
         }

@@ -23,6 +23,12 @@ pub enum ErrorKind {
     NotFound,
     /// The endpoint does not implement the operation (local emulators answer 404 without body).
     Unsupported,
+    /// IAM refused: the operator's role lacks a permission (or an explicit deny matched).
+    AccessDenied,
+    /// The credentials themselves were refused (unknown key, expired session, bad signature).
+    Unauthenticated,
+    /// A conditional change lost: the resource changed since it was read, or already exists.
+    Conflict,
     /// The service refused the request (access denied, validation, conflict, ...).
     Rejected,
     /// We could not build the request from our input.
@@ -36,10 +42,28 @@ impl ErrorKind {
     pub fn is_transient(self) -> bool {
         matches!(self, ErrorKind::Transient | ErrorKind::Timeout | ErrorKind::Unreachable)
     }
+
+    /// Low-cardinality label for metrics: what an operator's alert should tell apart.
+    pub fn label(self) -> &'static str {
+        match self {
+            ErrorKind::Throttled => "throttled",
+            ErrorKind::Transient => "server_error",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Unreachable => "unreachable",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::AccessDenied => "denied",
+            ErrorKind::Unauthenticated => "credentials",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Rejected => "rejected",
+            ErrorKind::Invalid => "invalid",
+            ErrorKind::Other => "other",
+        }
+    }
 }
 
 /// A failed AWS call.
-#[derive(Clone, Debug, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{service} {operation}{} failed: {detail}{}", region_suffix(.region), attempts_suffix(*.attempts))]
 pub struct AwsError {
     pub service: Service,
@@ -82,6 +106,26 @@ impl AwsError {
     /// True when the resource does not exist.
     pub fn is_not_found(&self) -> bool {
         self.kind == ErrorKind::NotFound
+    }
+
+    /// The IAM action a denial names: AWS's message says it ("not authorized to perform: X"),
+    /// e.g. `iam:PassRole` for a CreateSchedule; otherwise the operation's own action.
+    pub fn denied_action(&self) -> String {
+        self.detail
+            .split("perform: ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(|a| a.trim_end_matches([',', '.']).to_string())
+            .unwrap_or_else(|| format!("{}:{}", self.service.label(), self.operation))
+    }
+
+    /// The resource a denial names, when AWS's message says which.
+    pub fn denied_resource(&self) -> Option<String> {
+        self.detail
+            .split("on resource: ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(|r| r.trim_end_matches([',', '.']).to_string())
     }
 }
 
@@ -180,6 +224,25 @@ const NOT_FOUND_CODES: &[&str] = &[
     "ResourceNotFound",
 ];
 
+const ACCESS_DENIED_CODES: &[&str] =
+    &["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "NotAuthorized"];
+
+/// The caller's credentials were refused before any permission was looked at.
+const CREDENTIAL_CODES: &[&str] = &[
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "SignatureDoesNotMatch",
+    "InvalidSignatureException",
+    "MissingAuthenticationToken",
+    "IncompleteSignature",
+];
+
+/// A conditional write lost against someone else's (Route 53's optimistic `HealthCheckVersion`,
+/// Scheduler's unique schedule names).
+const CONFLICT_CODES: &[&str] = &["HealthCheckVersionMismatch", "ConflictException", "ConditionalCheckFailedException"];
+
 const SERVER_CODES: &[&str] =
     &["InternalError", "InternalFailure", "InternalServerError", "ServiceUnavailable", "ServiceUnavailableException"];
 
@@ -194,6 +257,15 @@ pub(crate) fn kind_for(status: Option<u16>, code: Option<&str>) -> ErrorKind {
         }
         if SERVER_CODES.contains(&code) {
             return ErrorKind::Transient;
+        }
+        if ACCESS_DENIED_CODES.contains(&code) {
+            return ErrorKind::AccessDenied;
+        }
+        if CREDENTIAL_CODES.contains(&code) {
+            return ErrorKind::Unauthenticated;
+        }
+        if CONFLICT_CODES.contains(&code) {
+            return ErrorKind::Conflict;
         }
     }
     match (status, code) {
@@ -278,8 +350,29 @@ mod tests {
         assert_eq!(kind_for(Some(400), Some("ResourceNotFoundException")), ErrorKind::NotFound);
         assert_eq!(kind_for(Some(400), Some("TableNotFoundException")), ErrorKind::NotFound);
         assert_eq!(kind_for(Some(404), None), ErrorKind::Unsupported);
-        assert_eq!(kind_for(Some(403), Some("AccessDenied")), ErrorKind::Rejected);
+        assert_eq!(kind_for(Some(403), Some("AccessDenied")), ErrorKind::AccessDenied);
+        assert_eq!(kind_for(Some(400), Some("AccessDeniedException")), ErrorKind::AccessDenied);
+        assert_eq!(kind_for(Some(403), Some("InvalidClientTokenId")), ErrorKind::Unauthenticated);
+        assert_eq!(kind_for(Some(409), Some("HealthCheckVersionMismatch")), ErrorKind::Conflict);
+        assert_eq!(kind_for(Some(409), Some("ConflictException")), ErrorKind::Conflict);
+        assert_eq!(kind_for(Some(400), Some("ValidationException")), ErrorKind::Rejected);
         assert_eq!(kind_for(None, None), ErrorKind::Other);
+    }
+
+    #[test]
+    fn a_denial_names_the_action_and_resource_aws_named() {
+        let site = CallSite { service: Service::Scheduler, operation: "CreateSchedule", region: None, endpoint: None };
+        let e = site.error(
+            ErrorKind::AccessDenied,
+            "AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/op/s is not authorized to perform: \
+             iam:PassRole on resource: arn:aws:iam::123456789012:role/failsafe because no identity-based policy allows it",
+        );
+        assert_eq!(e.denied_action(), "iam:PassRole");
+        assert_eq!(e.denied_resource().as_deref(), Some("arn:aws:iam::123456789012:role/failsafe"));
+        let bare = CallSite { service: Service::Route53, operation: "ListHealthChecks", region: None, endpoint: None }
+            .error(ErrorKind::AccessDenied, "AccessDenied");
+        assert_eq!(bare.denied_action(), "route53:ListHealthChecks");
+        assert_eq!(bare.denied_resource(), None);
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub use cache::SingleFlight;
 pub use client::{Aws, AwsOptions};
 pub use dynamodb::{PROBE_KEY_PREFIX, ProbeItem};
 pub use error::{AwsError, ErrorKind};
-pub use route53::{TagResource, normalize_name};
+pub use route53::normalize_name;
 pub use scheduler::{FailsafeSchedule, ScheduleObserved, UPDATE_HEALTH_CHECK_TARGET};
 pub use snapshot::{HealthCheckList, freshness};
 

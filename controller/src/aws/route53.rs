@@ -2,7 +2,7 @@
 
 use aws_sdk_route53::types::{
     DelegationSet, HealthCheck, HealthCheckObservation, HostedZone, ResourceRecordSet, ResourceRecordSetFailover,
-    RrType, TagResourceType,
+    RrType,
 };
 
 use std::{collections::HashMap, sync::Arc};
@@ -13,13 +13,6 @@ use super::{
     client::{Aws, found, to_chrono},
 };
 use crate::verify::{CheckerObservation, FailoverRole, HealthCheckObserved, RecordObserved, ZoneObserved};
-
-/// Resources whose tags can be read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TagResource {
-    HealthCheck(String),
-    HostedZone(String),
-}
 
 /// A malformed endpoint could otherwise page forever.
 const MAX_RECORD_PAGES: usize = 1000;
@@ -148,39 +141,30 @@ impl Aws {
         Ok(out.record_data().iter().map(|v| normalize_value(record_type, v)).collect())
     }
 
-    /// Sets only `Inverted` and `Disabled` (drills); every other setting stays as it is.
-    pub async fn update_health_check_inverted(&self, id: &str, inverted: bool, disabled: bool) -> Result<(), AwsError> {
-        let client = &self.inner.route53;
-        self.call(Service::Route53, "UpdateHealthCheck", None, || {
-            client.update_health_check().health_check_id(id).inverted(inverted).disabled(disabled).send()
-        })
-        .await?;
-        self.inner.health_checks.invalidate(&id.to_string());
-        self.inner.health_status.invalidate(&id.to_string());
-        Ok(())
-    }
-
-    /// Tags of a health check or hosted zone, as (key, value) pairs.
-    pub async fn list_tags(&self, resource: &TagResource) -> Result<Vec<(String, String)>, AwsError> {
-        let (kind, id) = match resource {
-            TagResource::HealthCheck(id) => (TagResourceType::Healthcheck, id.as_str()),
-            TagResource::HostedZone(id) => (TagResourceType::Hostedzone, zone_id_bare(id)),
-        };
+    /// Sets only `Inverted` (drills change nothing else), conditional on `version` when given:
+    /// Route 53 then refuses with `HealthCheckVersionMismatch` (kind `Conflict`) if anyone changed
+    /// the check since it was read. Returns the new `HealthCheckVersion`.
+    pub async fn update_health_check_inverted(
+        &self,
+        id: &str,
+        inverted: bool,
+        version: Option<i64>,
+    ) -> Result<Option<i64>, AwsError> {
         let client = &self.inner.route53;
         let out = self
-            .call(Service::Route53, "ListTagsForResource", None, || {
-                client.list_tags_for_resource().resource_type(kind.clone()).resource_id(id).send()
+            .call(Service::Route53, "UpdateHealthCheck", None, || {
+                client
+                    .update_health_check()
+                    .health_check_id(id)
+                    .inverted(inverted)
+                    .set_health_check_version(version)
+                    .send()
             })
-            .await?;
-        Ok(out
-            .resource_tag_set()
-            .map(|set| {
-                set.tags()
-                    .iter()
-                    .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
-                    .collect()
-            })
-            .unwrap_or_default())
+            .await;
+        self.inner.health_checks.invalidate(&id.to_string());
+        self.inner.health_status.invalidate(&id.to_string());
+        self.inner.health_check_list.invalidate(&());
+        Ok(out?.health_check().map(|hc| hc.health_check_version()))
     }
 }
 
@@ -215,6 +199,7 @@ pub(super) fn health_check_observed(hc: &HealthCheck) -> HealthCheckObserved {
         failure_threshold: c.and_then(|c| c.failure_threshold()).and_then(|p| u32::try_from(p).ok()),
         inverted: c.and_then(|c| c.inverted()).unwrap_or(false),
         disabled: c.and_then(|c| c.disabled()).unwrap_or(false),
+        version: Some(hc.health_check_version()),
         regions: c.map(|c| c.regions().iter().map(|r| r.as_str().to_string()).collect()).unwrap_or_default(),
     }
 }
@@ -338,7 +323,7 @@ mod tests {
         assert_eq!(o.kind, "HTTPS");
         assert_eq!(o.fqdn.as_deref(), Some("primary.example.com"));
         assert_eq!((o.port, o.request_interval, o.failure_threshold), (Some(443), Some(10), Some(3)));
-        assert_eq!((o.inverted, o.disabled), (true, false));
+        assert_eq!((o.inverted, o.disabled, o.version), (true, false, Some(3)));
         assert_eq!(o.regions, vec!["us-east-1", "eu-west-1"]);
     }
 

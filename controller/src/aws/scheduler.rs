@@ -1,6 +1,9 @@
-//! EventBridge Scheduler: the drill's failsafe. Before inverting the health check, a drill
-//! schedules a one-time call that restores it, so even a controller that dies mid-drill cannot
-//! leave the primary looking down past the drill's timeout.
+//! EventBridge Scheduler: the drill's fail-safe and lock. Before inverting the health check, a
+//! drill creates a one-time schedule that restores it, so even a process that dies mid-drill
+//! cannot leave the primary looking down past the drill's timeout. Its name is derived from the
+//! health check alone and Scheduler refuses a second schedule of the same name, so the schedule is
+//! also the lock that keeps two drills of one check from overlapping (docs/architecture.md,
+//! "Drills: the AWS-side lock").
 
 use aws_sdk_scheduler::types::{ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
 use chrono::{DateTime, Utc};
@@ -14,18 +17,20 @@ use super::{
 /// Scheduler's universal target that calls Route 53 `UpdateHealthCheck` with the schedule's input.
 pub const UPDATE_HEALTH_CHECK_TARGET: &str = "arn:aws:scheduler:::aws-sdk:route53:updateHealthCheck";
 
-/// A one-time schedule that sets a health check's `Inverted` and `Disabled`.
+/// A one-time schedule that sets a health check's `Inverted` back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FailsafeSchedule {
     pub name: String,
     pub group: String,
+    /// Who holds the lock (shown to anyone refused by it).
+    pub description: String,
     /// When it fires (whole seconds, UTC).
     pub at: DateTime<Utc>,
     /// Role Scheduler assumes; it needs `route53:UpdateHealthCheck` on the health check.
     pub role_arn: String,
     pub health_check_id: String,
+    /// The value to restore.
     pub inverted: bool,
-    pub disabled: bool,
 }
 
 impl FailsafeSchedule {
@@ -34,20 +39,19 @@ impl FailsafeSchedule {
         format!("at({})", self.at.format("%Y-%m-%dT%H:%M:%S"))
     }
 
-    /// The `UpdateHealthCheck` request body: only the fields a drill changes.
+    /// The `UpdateHealthCheck` request body: only the field a drill changes, so a fail-safe that
+    /// fires never undoes anyone's other changes.
     pub fn input(&self) -> String {
-        serde_json::json!({
-            "HealthCheckId": self.health_check_id,
-            "Inverted": self.inverted,
-            "Disabled": self.disabled,
-        })
-        .to_string()
+        serde_json::json!({ "HealthCheckId": self.health_check_id, "Inverted": self.inverted }).to_string()
     }
 
-    /// Same schedule → same token, so a retried create is not a second schedule.
+    /// Same holder and schedule → same token: a retried create by the same drill succeeds, a
+    /// create by anyone else conflicts.
     fn client_token(&self) -> String {
-        let raw = format!("{}-{}", self.at.timestamp(), self.name);
-        raw.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').take(64).collect()
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&self.name, &self.description, self.at.timestamp()).hash(&mut h);
+        format!("rf-{:016x}", h.finish())
     }
 }
 
@@ -59,6 +63,7 @@ pub struct ScheduleObserved {
     pub expression: String,
     /// `ENABLED` or `DISABLED`.
     pub state: String,
+    pub description: Option<String>,
     pub target_arn: String,
     pub input: Option<String>,
     pub created_at: Option<DateTime<Utc>>,
@@ -87,6 +92,7 @@ impl Aws {
                     .create_schedule()
                     .name(&schedule.name)
                     .group_name(&schedule.group)
+                    .description(&schedule.description)
                     .schedule_expression(schedule.expression())
                     .schedule_expression_timezone("UTC")
                     .flexible_time_window(window.clone())
@@ -130,6 +136,7 @@ impl Aws {
             group: o.group_name().unwrap_or(group).to_string(),
             expression: o.schedule_expression().unwrap_or_default().to_string(),
             state: o.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            description: o.description().map(str::to_string),
             target_arn: o.target().map(|t| t.arn().to_string()).unwrap_or_default(),
             input: o.target().and_then(|t| t.input()).map(str::to_string),
             created_at: o.creation_date().and_then(to_chrono),
@@ -146,11 +153,11 @@ mod tests {
         FailsafeSchedule {
             name: "rf-default-api-weekly".into(),
             group: "default".into(),
+            description: "holder".into(),
             at: Utc.with_ymd_and_hms(2025, 3, 4, 3, 10, 0).single().expect("valid time"),
             role_arn: "arn:aws:iam::123456789012:role/failsafe".into(),
             health_check_id: "hc-1".into(),
             inverted: false,
-            disabled: false,
         }
     }
 
@@ -160,9 +167,9 @@ mod tests {
     }
 
     #[test]
-    fn input_sets_only_id_inverted_and_disabled() {
+    fn input_sets_only_id_and_inverted() {
         let v: serde_json::Value = serde_json::from_str(&schedule().input()).expect("valid JSON");
-        assert_eq!(v, serde_json::json!({"HealthCheckId": "hc-1", "Inverted": false, "Disabled": false}));
+        assert_eq!(v, serde_json::json!({"HealthCheckId": "hc-1", "Inverted": false}));
     }
 
     #[test]
@@ -172,5 +179,8 @@ mod tests {
         let token = s.client_token();
         assert_eq!(token, s.client_token());
         assert!(token.len() <= 64 && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        let mut other = s.clone();
+        other.description = "another holder".into();
+        assert_ne!(other.client_token(), token, "another holder must conflict, not join");
     }
 }

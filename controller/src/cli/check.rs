@@ -8,7 +8,7 @@ use regional_failover::{
     api::{ConditionStatus, HealthState, RegionalFailoverStatus, validate},
     aws::{self, Aws, AwsOptions, Budget, BudgetConfig},
     observe,
-    status::{self, find_condition},
+    status::{self, AwsRead, ConditionType, find_condition, sentences},
     telemetry::{self, LogFormat},
 };
 use serde_json::json;
@@ -33,8 +33,8 @@ pub async fn check(file: &Path, output: Output, log_format: LogFormat) -> ExitCo
         let now = Utc::now();
         let previous = RegionalFailoverStatus::default();
         let observed = observe::observe(&rf.spec, &previous, &aws, now).await;
-        if let Some(Err(e)) = &observed.snapshot {
-            return fail(&format!("{}: cannot read AWS: {e}", rf.name_any()));
+        if let AwsRead::Failed(e) = &observed.aws {
+            return fail(&format!("{}: cannot read AWS: {}", rf.name_any(), sentences::aws_error(e)));
         }
         let assembled = status::assemble(&rf.spec, rf.metadata.generation, &previous, &observed, now);
         worst = worst.max(verdict(&assembled.status));
@@ -61,7 +61,8 @@ pub async fn check(file: &Path, output: Output, log_format: LogFormat) -> ExitCo
 /// 0 in sync and healthy, 1 drift or unhealthy.
 fn verdict(s: &RegionalFailoverStatus) -> u8 {
     let unhealthy = s.health.as_ref().is_some_and(|h| h.status == HealthState::Unhealthy);
-    let in_sync = find_condition(&s.conditions, "InSync").is_some_and(|c| c.status == ConditionStatus::True);
+    let in_sync =
+        find_condition(&s.conditions, ConditionType::InSync).is_some_and(|c| c.status == ConditionStatus::True);
     u8::from(!s.drift.is_empty() || unhealthy || !in_sync)
 }
 

@@ -1,5 +1,6 @@
-//! `regional-failover drill -f FILE --drill NAME`: one drill without a cluster. The record is
-//! kept in memory and printed; the health check ends exactly as it began, also on Ctrl-C.
+//! `regional-failover drill -f FILE --drill NAME`: one drill without a cluster, stepped by the same
+//! runner the operator uses. The record is kept in memory and printed; the health check ends
+//! exactly as it began, also on Ctrl-C. It takes the same AWS-side lock as every operator.
 
 use std::{
     path::Path,
@@ -16,31 +17,24 @@ use regional_failover::{
     api::{DrillPhase, DrillRecord, DrillTrigger, validate},
     aws::{self, Aws, AwsOptions, Budget, BudgetConfig},
     drill::{
-        machine::{self, AbortCause},
-        runner::{self, DrillEnv, DrillHost, FailsafeConfig},
-        sense::HostFacts,
+        actions::{DrillEnv, FailsafeConfig},
+        evidence::{AbortCause, HostFacts},
+        lock, machine,
+        runner::{self, DrillHost},
+        sense::Senses,
     },
-    observe,
     telemetry::{self, LogFormat},
 };
 
 use super::{Output, fail, read_input};
 
-/// Keeps the record in memory; an interrupt turns into an abort, which restores.
-struct CliHost {
-    interrupted: Arc<AtomicBool>,
-    suspended: bool,
-}
+/// Keeps the record in memory.
+struct CliHost;
 
 impl DrillHost for CliHost {
     async fn persist(&mut self, record: &DrillRecord) -> Result<(), String> {
-        tracing::debug!(phase = ?record.phase, "drill record");
+        tracing::debug!(phase = ?record.phase, reason = ?record.reason, "drill record");
         Ok(())
-    }
-
-    async fn facts(&mut self, _phase: DrillPhase) -> HostFacts {
-        let abort = self.interrupted.load(Ordering::SeqCst).then_some(AbortCause::Interrupted);
-        HostFacts { abort, suspended: self.suspended, ..HostFacts::default() }
     }
 }
 
@@ -64,9 +58,6 @@ pub async fn drill(
     let Some(rf) = objects.iter().find(|rf| rf.spec.drills.iter().any(|d| d.name == drill_name)) else {
         return fail(&format!("no RegionalFailover in {} declares a drill named {drill_name:?}", file.display()));
     };
-    if let Some(e) = observe::spec_error(rf) {
-        return fail(&format!("{}: {e}", rf.name_any()));
-    }
     let Some(spec_drill) = rf.spec.drills.iter().find(|d| d.name == drill_name) else {
         return fail("drill vanished");
     };
@@ -80,16 +71,32 @@ pub async fn drill(
     });
     let namespace = rf.namespace().unwrap_or_else(|| "default".into());
     let name = rf.name_any();
-    let env = DrillEnv { aws: &aws, spec: &rf.spec, failsafe: &failsafe, namespace: &namespace, name: &name };
-    let start = machine::start(
+    let now = Utc::now();
+    let runner_id = format!("drill command on {} (pid {})", hostname(), std::process::id());
+    let holder = lock::holder(&runner_id, &namespace, &name, drill_name, now);
+    let mut record = machine::start(
         drill_name,
         DrillTrigger::Cli,
         spec_drill.timeout_seconds,
         rf.spec.objectives.rto_seconds,
-        Utc::now(),
+        &holder,
+        now,
     );
-    let mut host = CliHost { interrupted, suspended: rf.spec.suspend };
-    let record = runner::drive(&env, &mut host, start).await;
+    let env = DrillEnv { aws: &aws, spec: &rf.spec, failsafe: &failsafe };
+    let mut senses = Senses::default();
+    let mut denied: Option<String> = None;
+    while !machine::is_terminal(record.phase) {
+        let facts = HostFacts {
+            suspended: rf.spec.suspend,
+            drills_stopped: None,
+            failsafe_configured: failsafe.role_arn.is_some(),
+            abort: interrupted.load(Ordering::SeqCst).then_some(AbortCause::Interrupted),
+        };
+        let outcome = runner::advance(&env, &mut senses, &mut CliHost, &record, facts).await;
+        denied = denied.or(outcome.denied);
+        record = outcome.record;
+        tokio::time::sleep(runner::next_step_in(&record)).await;
+    }
     match output {
         Output::Json => match serde_json::to_string_pretty(&record) {
             Ok(text) => println!("{text}"),
@@ -97,7 +104,17 @@ pub async fn drill(
         },
         Output::Table => print_timeline(&name, &record),
     }
-    ExitCode::from(u8::from(record.phase != DrillPhase::Succeeded))
+    if let Some(sentence) = denied {
+        return fail(&sentence);
+    }
+    ExitCode::from(u8::from(!(record.phase == DrillPhase::Succeeded && record.passed == Some(true))))
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_else(|_| "localhost".into())
 }
 
 fn print_timeline(name: &str, r: &DrillRecord) {
@@ -124,6 +141,12 @@ fn print_timeline(name: &str, r: &DrillRecord) {
             println!("  {label:<16} {}", at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
         }
     }
+    for s in &r.servers {
+        let at = |t: Option<chrono::DateTime<Utc>>| {
+            t.map_or("-".to_string(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        };
+        println!("  server {:<24} over {}  back {}", s.server, at(s.failed_over_at), at(s.failed_back_at));
+    }
     if let Some(rto) = r.measured_rto_seconds {
         println!("  measured RTO     {rto:.1}s (objective {}s)", r.objective_rto_seconds.unwrap_or_default());
     }
@@ -131,7 +154,7 @@ fn print_timeline(name: &str, r: &DrillRecord) {
         println!("  failback         {back:.1}s");
     }
     if let Some(s) = &r.failsafe_schedule {
-        println!("  fail-safe        {s}");
+        println!("  fail-safe/lock   {s}");
     }
 }
 

@@ -6,11 +6,11 @@ use kube::{Api, Client};
 use regional_failover::{
     api::RegionalFailover,
     aws::{self, Aws, AwsOptions, Budget, BudgetConfig},
-    drill::runner::FailsafeConfig,
+    drill::actions::FailsafeConfig,
     leader::{self, LeaseConfig},
     liveness,
     metrics::{AwsCallCount, Metrics, Probes, router},
-    reconcile::{self, Context},
+    reconcile::{self, Context, Settings},
     telemetry::{self, LogFormat},
 };
 use tokio::sync::watch;
@@ -61,9 +61,24 @@ pub struct RunArgs {
     /// to cache control-plane answers); an object's own longer verify interval wins.
     #[arg(long, env = "RF_TABLE_REFRESH_SECONDS", default_value_t = 300)]
     table_refresh_seconds: u64,
-    /// How long AWS reads are shared between objects (and the shortest useful verify interval).
-    #[arg(long, env = "RF_DEFAULT_VERIFY_INTERVAL_SECONDS", default_value_t = 60)]
-    default_verify_interval_seconds: u64,
+    /// How long AWS reads are shared between objects by callers that do not say how fresh they
+    /// need them (verification uses each object's own interval).
+    #[arg(long, env = "RF_SHARED_READ_MAX_AGE_SECONDS", default_value_t = 30)]
+    shared_read_max_age_seconds: u64,
+    /// Deprecated name of --shared-read-max-age-seconds (twice its value), kept for one release.
+    #[arg(long, env = "RF_DEFAULT_VERIFY_INTERVAL_SECONDS", hide = true)]
+    default_verify_interval_seconds: Option<u64>,
+    /// Seconds between checks of each object's authoritative DNS answer between verifications
+    /// (an object's spec.dns.watchIntervalSeconds wins); a real failover shows within about this.
+    #[arg(long, env = "RF_DNS_WATCH_SECONDS", default_value_t = 5)]
+    dns_watch_seconds: u64,
+    /// The same while something looks wrong (DNS not on the primary, a drill running).
+    #[arg(long, env = "RF_DNS_WATCH_ALERT_SECONDS", default_value_t = 1)]
+    dns_watch_alert_seconds: u64,
+    /// Allow drills. `false` refuses new drills and restores running ones within a step; so does
+    /// creating the ConfigMap `regional-failover-stop-drills` in the operator's namespace.
+    #[arg(long, env = "RF_DRILLS_ENABLED", default_value_t = true, action = clap::ArgAction::Set)]
+    drills_enabled: bool,
     #[command(flatten)]
     failsafe: FailsafeArgs,
 }
@@ -76,7 +91,7 @@ pub struct FailsafeArgs {
     #[arg(long, env = "RF_FAILSAFE_ROLE_ARN")]
     pub failsafe_role_arn: Option<String>,
     /// EventBridge Scheduler schedule group of the fail-safe schedules.
-    #[arg(long, env = "RF_FAILSAFE_SCHEDULE_GROUP", default_value = regional_failover::drill::runner::DEFAULT_FAILSAFE_GROUP)]
+    #[arg(long, env = "RF_FAILSAFE_SCHEDULE_GROUP", default_value = regional_failover::drill::actions::DEFAULT_FAILSAFE_GROUP)]
     pub failsafe_schedule_group: String,
     /// Region of the schedule group (default: each object's primary region).
     #[arg(long, env = "RF_FAILSAFE_REGION")]
@@ -110,7 +125,16 @@ pub async fn run(args: RunArgs) -> ExitCode {
         ..BudgetConfig::default()
     }));
     // Snapshots take each object's own interval as the freshness they need; this is for the rest.
-    let cache_max_age = Duration::from_secs(args.default_verify_interval_seconds.clamp(2, 3600) / 2);
+    let shared = match args.default_verify_interval_seconds {
+        Some(old) => {
+            tracing::warn!(
+                "RF_DEFAULT_VERIFY_INTERVAL_SECONDS is deprecated: set RF_SHARED_READ_MAX_AGE_SECONDS (half of it)"
+            );
+            old / 2
+        }
+        None => args.shared_read_max_age_seconds,
+    };
+    let cache_max_age = Duration::from_secs(shared.clamp(1, 1800));
     let table_max_age = Duration::from_secs(args.table_refresh_seconds.min(86_400));
     let aws = Aws::new(AwsOptions { cache_max_age, table_max_age, ..AwsOptions::default() }, budget.clone()).await;
     let stats_budget = budget.clone();
@@ -152,10 +176,22 @@ pub async fn run(args: RunArgs) -> ExitCode {
     tokio::spawn(liveness::keep_evidence(api.clone(), probes.clone(), Duration::from_secs(30)));
     let failsafe = args.failsafe.config();
     if failsafe.role_arn.is_none() {
-        tracing::warn!("no --failsafe-role-arn: drills run without an AWS-side fail-safe");
+        tracing::warn!("no --failsafe-role-arn: drills are refused (no AWS-side fail-safe and lock)");
     }
-    let ctx =
-        Arc::new(Context::new(client.clone(), aws, metrics.clone(), probes.clone(), &identity).with_failsafe(failsafe));
+    // The operator's own namespace: where the drill stop switch lives (and the lease, by default).
+    let namespace = std::env::var("POD_NAMESPACE")
+        .ok()
+        .or_else(|| args.lease_namespace.clone())
+        .unwrap_or_else(|| "default".into());
+    let settings = Settings {
+        failsafe,
+        identity: format!("operator {identity}"),
+        namespace: namespace.clone(),
+        drills_enabled: args.drills_enabled,
+        dns_watch: Duration::from_secs(args.dns_watch_seconds.clamp(1, 3600)),
+        dns_watch_alert: Duration::from_secs(args.dns_watch_alert_seconds.clamp(1, 3600)),
+    };
+    let ctx = Arc::new(Context::new(client.clone(), aws, metrics.clone(), probes.clone(), settings));
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -169,10 +205,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
     }
     let lease = LeaseConfig {
         name: args.lease_name,
-        namespace: args
-            .lease_namespace
-            .or_else(|| std::env::var("POD_NAMESPACE").ok())
-            .unwrap_or_else(|| "default".into()),
+        namespace: args.lease_namespace.clone().unwrap_or(namespace),
         identity,
         lease_duration: Duration::from_secs(15),
         renew_every: Duration::from_secs(2),

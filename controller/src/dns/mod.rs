@@ -14,7 +14,7 @@ use tokio::{
 };
 
 pub use crate::api::RecordType;
-pub use servers::{parse_server, resolve_servers};
+pub use servers::{parse_server, resolve_each, resolve_servers};
 
 use message::{Decoded, Reply, decode_reply, encode_query, parse_name, rcode_name};
 

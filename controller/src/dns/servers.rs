@@ -65,6 +65,16 @@ pub async fn resolve_servers(entries: &[String]) -> Result<Vec<SocketAddr>, DnsE
     if out.is_empty() { Err(DnsError::Resolve(failures)) } else { Ok(out) }
 }
 
+/// Resolves each entry on its own, keeping the entry as its label: callers that watch servers
+/// separately (drills record when each one fails over) ask each server by itself.
+pub async fn resolve_each(entries: &[String]) -> Vec<(String, Result<Vec<SocketAddr>, DnsError>)> {
+    let mut out = Vec::with_capacity(entries.len());
+    for entry in entries {
+        out.push((entry.clone(), resolve_servers(std::slice::from_ref(entry)).await));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,88 +1,54 @@
-//! PURE drill state machine (design §5): (record, observation, now) → (next record, actions).
+//! PURE drill state machine: (record, observation, now) → (next record, actions), plus what an
+//! executed action's result means for the record (docs/architecture.md, "Drills").
 //!
-//! The runner persists the returned record to status BEFORE executing the returned actions
-//! (write-ahead), so after a crash the status always says what may have been changed in AWS.
+//! The caller persists the returned record BEFORE executing the returned actions (write-ahead), so
+//! after a crash the status always says what may have been changed in AWS.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
+use super::{
+    evidence::{AbortCause, Answer, Evidence, Observation, ReadError},
+    in_flight::note_servers,
+    lock::lock_name,
+    preflight,
+    reasons::DrillReason,
+};
 use crate::api::{DrillPhase, DrillRecord, DrillTrigger, OriginalHealthCheck};
-
-/// Which region the authoritative servers answered with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DnsAnswer {
-    Primary,
-    Secondary,
-    /// No answer, an error, or a target that is neither endpoint.
-    Unknown,
-}
-
-/// Everything the preflight checks look at.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Preflight {
-    pub primary_healthy: bool,
-    pub secondary_answers: bool,
-    /// Regions whose replica is not ACTIVE.
-    pub replicas_not_active: Vec<String>,
-    pub drift_codes: Vec<String>,
-    pub other_drill_running: bool,
-    pub suspended: bool,
-}
-
-/// One look at the world, taken by the runner about once a second.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Observation {
-    /// The health check as it is now (`None` when it could not be read).
-    pub health_check: Option<OriginalHealthCheck>,
-    /// Route 53 reports the primary unhealthy.
-    pub primary_unhealthy: bool,
-    pub dns: DnsAnswer,
-    /// Filled only while the record is in `Preflight`.
-    pub preflight: Option<Preflight>,
-    /// The object is being deleted or was suspended: restore and stop.
-    pub abort: Option<AbortCause>,
-}
-
-/// Why a drill is stopped early.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AbortCause {
-    Suspended,
-    Deleted,
-    OperatorRestarted,
-    /// The `drill` command was interrupted (Ctrl-C, SIGTERM).
-    Interrupted,
-    /// The operator is shutting down or lost its lease: restore now rather than at the next start.
-    OperatorStopping,
-}
-
-impl AbortCause {
-    fn reason(self) -> &'static str {
-        match self {
-            AbortCause::Suspended => "Suspended",
-            AbortCause::Deleted => "ObjectDeleted",
-            AbortCause::OperatorRestarted => "OperatorRestarted",
-            AbortCause::Interrupted => "Interrupted",
-            AbortCause::OperatorStopping => "OperatorStopping",
-        }
-    }
-}
 
 /// AWS side effects, executed by the runner after the record is persisted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
-    /// Create the AWS-side one-time schedule that restores `original` at `at` by itself.
-    CreateFailsafe {
-        at: DateTime<Utc>,
-        original: OriginalHealthCheck,
+    /// Take the drill lock in AWS: a one-time schedule named after the health check that is also
+    /// the fail-safe (it restores `Inverted` at `at` by itself, then deletes itself).
+    AcquireLock { at: DateTime<Utc>, original: OriginalHealthCheck },
+    /// Set `Inverted`, conditional on `version` (HealthCheckVersion).
+    Invert { health_check_id: String, version: Option<i64> },
+    /// Put `Inverted` back (only what the drill changed) and read it back.
+    Restore { original: OriginalHealthCheck, injected_version: Option<i64> },
+    /// Delete the lock/fail-safe schedule, if it is still ours.
+    ReleaseLock,
+}
+
+/// What an executed action brought back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ActionResult {
+    Done,
+    Inverted {
+        version: Option<i64>,
     },
-    /// Set `Inverted` so the healthy primary reports unhealthy.
-    Invert {
-        health_check_id: String,
+    /// Read back as restored; `note` says anything unusual (already restored, changed by others).
+    Restored {
+        note: Option<String>,
     },
-    /// Put `Inverted`/`Disabled` back as they were.
-    Restore {
-        original: OriginalHealthCheck,
+    /// A last-moment guard kept the request from being sent.
+    NotSent(String),
+    /// The lock is held by someone else.
+    Conflict {
+        holder: Option<String>,
     },
-    DeleteFailsafe,
+    /// The conditional update was rejected: someone changed the check since it was read.
+    VersionMismatch(String),
+    Failed(ReadError),
 }
 
 /// Result of one step.
@@ -92,8 +58,16 @@ pub struct Step {
     pub actions: Vec<Action>,
 }
 
-/// Grace after the deadline for DNS to return once the health check is restored.
+/// Grace after the deadline for DNS to answer with the primary again once the check is restored.
 pub const FAILBACK_GRACE_SECONDS: i64 = 300;
+/// A drill restores this long before its deadline, so that it is restored before the fail-safe fires.
+pub const DEADLINE_MARGIN_SECONDS: i64 = 10;
+pub use super::results::on_result;
+
+/// After the first server fails over, how long to wait for every other server to agree.
+pub const CONVERGENCE_WAIT_SECONDS: i64 = 30;
+/// DNS may stay unreadable this long while injected before the drill aborts.
+pub const DNS_BLIND_SECONDS: i64 = 2;
 
 /// A new drill, in `Pending`.
 pub fn start(
@@ -101,6 +75,7 @@ pub fn start(
     trigger: DrillTrigger,
     timeout_seconds: u32,
     objective_rto: u32,
+    holder: &str,
     now: DateTime<Utc>,
 ) -> DrillRecord {
     DrillRecord {
@@ -110,7 +85,7 @@ pub fn start(
         reason: None,
         message: None,
         original: None,
-        deadline: Some(now + chrono::Duration::seconds(i64::from(timeout_seconds))),
+        deadline: Some(now + Duration::seconds(i64::from(timeout_seconds))),
         failsafe_schedule: None,
         started_at: now,
         injected_at: None,
@@ -123,6 +98,10 @@ pub fn start(
         failback_seconds: None,
         objective_rto_seconds: Some(objective_rto),
         passed: None,
+        holder: Some(holder.to_string()),
+        injected_version: None,
+        restore_failures: None,
+        servers: Vec::new(),
     }
 }
 
@@ -130,236 +109,289 @@ pub fn is_terminal(phase: DrillPhase) -> bool {
     matches!(phase, DrillPhase::Succeeded | DrillPhase::Failed | DrillPhase::Aborted)
 }
 
-/// Phases in which the health check may differ from `original`.
-fn may_be_injected(phase: DrillPhase) -> bool {
-    matches!(phase, DrillPhase::Injecting | DrillPhase::AwaitingFailover | DrillPhase::Restoring)
+/// Phases in which the health check may differ from `original` because of this drill.
+pub fn may_be_injected(phase: DrillPhase) -> bool {
+    matches!(phase, DrillPhase::AwaitingFailover | DrillPhase::Restoring)
 }
 
-fn seconds_between(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
+/// Phases in which the drill may hold the AWS-side lock.
+fn may_hold_lock(r: &DrillRecord) -> bool {
+    r.failsafe_schedule.is_some()
+}
+
+pub(super) fn seconds_between(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
     (b - a).num_milliseconds() as f64 / 1000.0
 }
 
-fn finish(mut r: DrillRecord, phase: DrillPhase, reason: Option<&str>, message: String, now: DateTime<Utc>) -> Step {
+pub(super) fn reason_of(r: &DrillRecord) -> Option<DrillReason> {
+    r.reason.as_deref().and_then(DrillReason::parse)
+}
+
+/// Ends the drill; releases the lock if it may be held.
+pub(super) fn finish(
+    mut r: DrillRecord,
+    phase: DrillPhase,
+    reason: DrillReason,
+    message: String,
+    now: DateTime<Utc>,
+) -> Step {
     r.phase = phase;
-    if reason.is_some() {
-        r.reason = reason.map(str::to_string);
-    }
+    r.reason = Some(reason.as_str().into());
     r.message = Some(message);
     r.finished_at = Some(now);
-    let actions = if r.failsafe_schedule.is_some() { vec![Action::DeleteFailsafe] } else { Vec::new() };
+    let actions = if may_hold_lock(&r) { vec![Action::ReleaseLock] } else { Vec::new() };
     Step { record: r, actions }
 }
 
-/// Moves to `Restoring` (from any injected phase) remembering why, without losing timestamps.
-fn to_restoring(mut r: DrillRecord, reason: Option<&str>, message: Option<String>) -> Step {
+/// Goes to `Restoring` remembering why (the first reason wins), keeping every timestamp.
+pub(super) fn restore(mut r: DrillRecord, reason: Option<DrillReason>, message: Option<String>) -> Step {
     r.phase = DrillPhase::Restoring;
-    if let Some(reason) = reason {
-        r.reason = Some(reason.into());
-    }
-    if message.is_some() {
+    if let Some(reason) = reason
+        && r.reason.is_none()
+    {
+        r.reason = Some(reason.as_str().into());
         r.message = message;
     }
     Step { record: r, actions: Vec::new() }
 }
 
-/// What a restarted operator does with a drill it finds in status: restore before anything else.
+pub(super) fn stay(r: DrillRecord) -> Step {
+    Step { record: r, actions: Vec::new() }
+}
+
+/// What a process does with a drill it finds in status but did not start: restore first.
 pub fn resume_after_restart(r: &DrillRecord, now: DateTime<Utc>) -> Step {
-    let mut resumed = r.clone();
-    if is_terminal(r.phase) {
-        return Step { record: resumed, actions: Vec::new() };
+    let r = r.clone();
+    match r.phase {
+        DrillPhase::Pending | DrillPhase::Preflight | DrillPhase::Injecting => finish(
+            r,
+            DrillPhase::Aborted,
+            DrillReason::OperatorRestarted,
+            "The operator restarted before the drill changed the health check; nothing to restore.".into(),
+            now,
+        ),
+        DrillPhase::AwaitingFailover | DrillPhase::Restoring | DrillPhase::AwaitingFailback => restore(
+            r,
+            Some(DrillReason::OperatorRestarted),
+            Some("The operator restarted during the drill; the health check is restored from status.".into()),
+        ),
+        DrillPhase::Succeeded | DrillPhase::Failed | DrillPhase::Aborted => stay(r),
     }
-    if may_be_injected(r.phase) || r.phase == DrillPhase::AwaitingFailback {
-        let msg = "The operator restarted during the drill; the health check was restored from status.".to_string();
-        if r.phase == DrillPhase::AwaitingFailback {
-            // Already restored once; restoring again is harmless and covers a lost write.
-            resumed.phase = DrillPhase::Restoring;
-        }
-        return to_restoring(resumed, Some(AbortCause::OperatorRestarted.reason()), Some(msg));
-    }
-    finish(
-        resumed,
-        DrillPhase::Aborted,
-        Some(AbortCause::OperatorRestarted.reason()),
-        "The operator restarted before the drill changed anything; nothing to restore.".into(),
-        now,
-    )
 }
 
 /// One transition.
 pub fn step(r: &DrillRecord, obs: &Observation, now: DateTime<Utc>) -> Step {
-    let mut r = r.clone();
+    let r = r.clone();
     if is_terminal(r.phase) {
-        return Step { record: r, actions: Vec::new() };
+        return stay(r);
     }
-    if obs.primary_unhealthy && r.injected_at.is_some() && r.first_unhealthy_at.is_none() {
-        r.first_unhealthy_at = Some(now);
-    }
-    let deadline = r.deadline.unwrap_or(r.started_at);
-    if let Some(cause) = obs.abort {
-        return match r.phase {
-            DrillPhase::Pending | DrillPhase::Preflight => finish(
-                r,
-                DrillPhase::Aborted,
-                Some(cause.reason()),
-                "The drill was stopped before it changed anything.".into(),
-                now,
-            ),
-            DrillPhase::Injecting | DrillPhase::AwaitingFailover => to_restoring(
-                r,
-                Some(cause.reason()),
-                Some(format!("The drill was stopped ({}); restoring the health check.", cause.reason())),
-            ),
-            _ => {
-                if r.reason.is_none() {
-                    r.reason = Some(cause.reason().into());
-                }
-                advance(r, obs, now, deadline)
-            }
-        };
-    }
-    advance(r, obs, now, deadline)
-}
-
-fn advance(mut r: DrillRecord, obs: &Observation, now: DateTime<Utc>, deadline: DateTime<Utc>) -> Step {
     match r.phase {
         DrillPhase::Pending => {
-            r.phase = DrillPhase::Preflight;
-            Step { record: r, actions: Vec::new() }
-        }
-        DrillPhase::Preflight => preflight(r, obs, now),
-        DrillPhase::Injecting => {
-            let Some(original) = r.original.clone() else {
+            if let Some(cause) = obs.host.abort {
                 return finish(
                     r,
-                    DrillPhase::Failed,
-                    Some("NoOriginalSettings"),
-                    "The health check settings were not captured; nothing was changed.".into(),
+                    DrillPhase::Aborted,
+                    abort_reason(cause),
+                    "The drill was stopped before it began.".into(),
                     now,
                 );
-            };
-            r.phase = DrillPhase::AwaitingFailover;
-            r.injected_at = Some(now);
-            Step { record: r, actions: vec![Action::Invert { health_check_id: original.id }] }
-        }
-        DrillPhase::AwaitingFailover => {
-            if obs.dns == DnsAnswer::Secondary {
-                r.dns_failed_over_at = Some(now);
-                r.measured_rto_seconds = r.injected_at.map(|t| seconds_between(t, now));
-                to_restoring(r, None, None)
-            } else if now >= deadline {
-                let msg = "DNS did not answer with the secondary before the drill's timeout; restoring.".to_string();
-                to_restoring(r, Some("FailoverTimeout"), Some(msg))
-            } else {
-                Step { record: r, actions: Vec::new() }
             }
+            let mut r = r;
+            r.phase = DrillPhase::Preflight;
+            stay(r)
         }
-        DrillPhase::Restoring => {
-            let Some(original) = r.original.clone() else {
-                return finish(r, DrillPhase::Failed, Some("NoOriginalSettings"), "Nothing to restore.".into(), now);
-            };
-            r.phase = DrillPhase::AwaitingFailback;
-            r.restored_at = Some(now);
-            Step { record: r, actions: vec![Action::Restore { original }] }
-        }
-        DrillPhase::AwaitingFailback => awaiting_failback(r, obs, now, deadline),
-        DrillPhase::Succeeded | DrillPhase::Failed | DrillPhase::Aborted => Step { record: r, actions: Vec::new() },
+        DrillPhase::Preflight => preflight_step(r, obs, now),
+        DrillPhase::Injecting => injecting_step(r, obs, now),
+        DrillPhase::AwaitingFailover => super::in_flight::awaiting_failover(r, obs, now),
+        DrillPhase::Restoring => restoring(r, now),
+        DrillPhase::AwaitingFailback => awaiting_failback(r, obs, now),
+        DrillPhase::Succeeded | DrillPhase::Failed | DrillPhase::Aborted => stay(r),
     }
 }
 
-fn preflight(mut r: DrillRecord, obs: &Observation, now: DateTime<Utc>) -> Step {
-    let Some(p) = obs.preflight.as_ref() else {
-        return Step { record: r, actions: Vec::new() };
-    };
-    let refusal = if p.suspended {
-        Some(("Suspended", "The RegionalFailover is suspended; drills do not run.".to_string()))
-    } else if p.other_drill_running {
-        Some(("DrillAlreadyRunning", "Another drill is running for this failover pair.".to_string()))
-    } else if !p.primary_healthy {
-        Some((
-            "PrimaryUnhealthy",
-            "The primary is already unhealthy: this looks like a real incident, not a time for a drill.".to_string(),
-        ))
-    } else if !p.secondary_answers {
-        Some((
-            "SecondaryNotAnswering",
-            "The secondary endpoint does not answer its health path: failing over would cause an outage.".to_string(),
-        ))
-    } else if !p.replicas_not_active.is_empty() {
-        Some((
-            "ReplicaNotActive",
-            format!(
-                "Replica(s) not ACTIVE in {}: the standby could serve stale or no data.",
-                p.replicas_not_active.join(", ")
-            ),
-        ))
-    } else if !p.drift_codes.is_empty() {
-        Some((
-            "DriftDetected",
-            format!("Live AWS differs from the spec ({}): fix drift before drilling.", p.drift_codes.join(", ")),
-        ))
-    } else {
-        None
-    };
-    if let Some((reason, message)) = refusal {
-        return finish(r, DrillPhase::Failed, Some(reason), message, now);
+pub(super) fn abort_reason(cause: AbortCause) -> DrillReason {
+    match cause {
+        AbortCause::Deleted => DrillReason::ObjectDeleted,
+        AbortCause::Interrupted => DrillReason::Interrupted,
+        AbortCause::OperatorStopping => DrillReason::OperatorStopping,
     }
-    let Some(original) = obs.health_check.clone() else {
+}
+
+fn preflight_step(mut r: DrillRecord, obs: &Observation, now: DateTime<Utc>) -> Step {
+    if let Some(cause) = obs.host.abort {
         return finish(
             r,
-            DrillPhase::Failed,
-            Some("HealthCheckUnreadable"),
-            "The health check could not be read; nothing was changed.".into(),
-            now,
-        );
-    };
-    if original.inverted || original.disabled {
-        return finish(
-            r,
-            DrillPhase::Failed,
-            Some("HealthCheckNotNormal"),
-            "The health check is already inverted or disabled; refusing to drill.".into(),
+            DrillPhase::Aborted,
+            abort_reason(cause),
+            "The drill was stopped before it changed anything.".into(),
             now,
         );
     }
+    let check = match preflight::judge(obs) {
+        Ok(check) => check,
+        Err((reason, message)) => return finish(r, DrillPhase::Failed, reason, message, now),
+    };
+    let original = OriginalHealthCheck {
+        id: check.id,
+        inverted: check.inverted,
+        disabled: check.disabled,
+        version: check.version,
+    };
     r.phase = DrillPhase::Injecting;
+    r.failsafe_schedule = Some(lock_name(&original.id));
     r.original = Some(original.clone());
     let at = r.deadline.unwrap_or(now);
-    Step { record: r, actions: vec![Action::CreateFailsafe { at, original }] }
+    Step { record: r, actions: vec![Action::AcquireLock { at, original }] }
 }
 
-fn awaiting_failback(mut r: DrillRecord, obs: &Observation, now: DateTime<Utc>, deadline: DateTime<Utc>) -> Step {
-    if obs.dns == DnsAnswer::Primary {
-        r.dns_failed_back_at = Some(now);
-        r.failback_seconds = r.restored_at.map(|t| seconds_between(t, now));
-        let abort_reason = r.reason.clone();
-        return match abort_reason.as_deref() {
-            Some("FailoverTimeout") => {
-                finish(r, DrillPhase::Failed, None, "DNS never failed over within the timeout; the health check is restored and DNS answers with the primary again.".into(), now)
-            }
-            Some(reason) => {
-                let msg = format!("Drill aborted ({reason}); the health check is restored and DNS answers with the primary again.");
-                finish(r, DrillPhase::Aborted, None, msg, now)
-            }
-            None => {
-                let objective = f64::from(r.objective_rto_seconds.unwrap_or(u32::MAX));
-                let rto = r.measured_rto_seconds.unwrap_or(f64::INFINITY);
-                let passed = rto <= objective;
-                r.passed = Some(passed);
-                if passed {
-                    let msg = format!("DNS failed over in {rto:.1}s (objective {objective}s) and back in {:.1}s.", r.failback_seconds.unwrap_or_default());
-                    finish(r, DrillPhase::Succeeded, Some("WithinObjective"), msg, now)
-                } else {
-                    let msg = format!("DNS failed over in {rto:.1}s, above the {objective}s objective.");
-                    finish(r, DrillPhase::Failed, Some("RtoAboveObjective"), msg, now)
-                }
-            }
-        };
+/// Checked again right before the injection: the world may have changed since preflight.
+fn injecting_step(r: DrillRecord, obs: &Observation, now: DateTime<Utc>) -> Step {
+    if let Some((reason, message)) = host_stop(obs) {
+        return finish(r, DrillPhase::Aborted, reason, format!("{message} Nothing was changed."), now);
     }
-    if now >= deadline + chrono::Duration::seconds(FAILBACK_GRACE_SECONDS) {
-        let msg =
-            "The health check is restored but DNS still does not answer with the primary; check the primary endpoint."
-                .into();
-        return finish(r, DrillPhase::Failed, Some("FailbackTimeout"), msg, now);
+    let Some(original) = r.original.clone() else {
+        return finish(
+            r,
+            DrillPhase::Failed,
+            DrillReason::HealthCheckMissing,
+            "The health check settings were not captured; nothing was changed.".into(),
+            now,
+        );
+    };
+    match obs.dns.as_ref() {
+        Some(dns) if dns.all(Answer::Primary) => {}
+        Some(dns) => {
+            let msg = format!(
+                "Right before the injection DNS no longer answered with the primary on every server ({}); nothing was changed.",
+                dns.summary()
+            );
+            return finish(r, DrillPhase::Aborted, DrillReason::PrimaryUnhealthy, msg, now);
+        }
+        None => {
+            return finish(
+                r,
+                DrillPhase::Aborted,
+                DrillReason::DnsUnreadable,
+                "DNS was not read right before the injection; nothing was changed.".into(),
+                now,
+            );
+        }
     }
-    Step { record: r, actions: Vec::new() }
+    match &obs.health_check {
+        Some(Evidence::Read(Some(c))) if !c.inverted && !c.disabled && c.version == original.version => {}
+        Some(Evidence::Read(_)) => {
+            let msg = "The health check changed between preflight and injection (someone else is changing it); nothing was changed.";
+            return finish(r, DrillPhase::Aborted, DrillReason::HealthCheckChangedByOthers, msg.into(), now);
+        }
+        Some(Evidence::Unreadable(e)) => {
+            let msg =
+                format!("The health check could not be read right before the injection ({e}); nothing was changed.");
+            return finish(r, DrillPhase::Aborted, DrillReason::PreflightUnreadable, msg, now);
+        }
+        None => {
+            let msg = "The health check was not read right before the injection; nothing was changed.";
+            return finish(r, DrillPhase::Aborted, DrillReason::PreflightUnreadable, msg.into(), now);
+        }
+    }
+    let mut r = r;
+    r.phase = DrillPhase::AwaitingFailover;
+    r.injected_at = Some(now);
+    Step { record: r, actions: vec![Action::Invert { health_check_id: original.id, version: original.version }] }
 }
+
+/// Suspension, the stop switch and the caller's aborts, as a reason and message.
+pub(super) fn host_stop(obs: &Observation) -> Option<(DrillReason, String)> {
+    if let Some(cause) = obs.host.abort {
+        return Some((abort_reason(cause), format!("The drill was stopped ({}).", abort_reason(cause))));
+    }
+    if obs.host.suspended {
+        return Some((DrillReason::Suspended, "The RegionalFailover was suspended.".into()));
+    }
+    match &obs.host.drills_stopped {
+        Some(Evidence::Read(why)) => {
+            Some((DrillReason::DrillsStopped, format!("Drills were stopped cluster-wide: {why}.")))
+        }
+        Some(Evidence::Unreadable(e)) => {
+            Some((DrillReason::DrillsStopped, format!("The drill stop switch could not be read ({e}).")))
+        }
+        None => None,
+    }
+}
+
+fn restoring(mut r: DrillRecord, now: DateTime<Utc>) -> Step {
+    let Some(original) = r.original.clone() else {
+        return stay(r);
+    };
+    r.phase = DrillPhase::AwaitingFailback;
+    // Each attempt: failback is measured from the restore that worked.
+    r.restored_at = Some(now);
+    let injected_version = r.injected_version;
+    Step { record: r, actions: vec![Action::Restore { original, injected_version }] }
+}
+
+fn awaiting_failback(mut r: DrillRecord, obs: &Observation, now: DateTime<Utc>) -> Step {
+    let deadline = r.deadline.unwrap_or(r.started_at);
+    // Restored already: a deleted object or an interrupted command need not wait for DNS. An
+    // operator that stops leaves the wait to the next one (it resumes from status).
+    if let Some(cause @ (AbortCause::Deleted | AbortCause::Interrupted)) = obs.host.abort {
+        let why = r.message.clone().unwrap_or_default();
+        let msg = format!("The drill was stopped ({}) after the health check was restored. {why}", abort_reason(cause));
+        let reason = reason_of(&r).unwrap_or(abort_reason(cause));
+        return finish(r, DrillPhase::Aborted, reason, msg.trim_end().to_string(), now);
+    }
+    if let Some(dns) = &obs.dns {
+        note_servers(&mut r, dns, Answer::Primary);
+        if r.dns_failed_back_at.is_none() && dns.all(Answer::Primary) {
+            r.dns_failed_back_at = Some(dns.answered_at);
+            r.failback_seconds = r.restored_at.map(|t| seconds_between(t, dns.answered_at));
+            return verdict(r, now);
+        }
+    }
+    if now >= deadline + Duration::seconds(FAILBACK_GRACE_SECONDS) {
+        let msg = "The health check is restored but DNS still does not answer with the primary on every server; check the primary endpoint.";
+        return finish(r, DrillPhase::Failed, DrillReason::FailbackTimeout, msg.into(), now);
+    }
+    stay(r)
+}
+
+/// DNS is back on the primary everywhere: how did the drill go?
+fn verdict(r: DrillRecord, now: DateTime<Utc>) -> Step {
+    match reason_of(&r) {
+        Some(DrillReason::FailoverTimeout) => {
+            let msg = "DNS never failed over within the timeout; the health check is restored and DNS answers with the primary again.";
+            finish(r, DrillPhase::Failed, DrillReason::FailoverTimeout, msg.into(), now)
+        }
+        Some(reason) => {
+            let why = r.message.clone().unwrap_or_default();
+            let msg = format!(
+                "Drill aborted ({reason}): {why} The health check is restored and DNS answers with the primary again."
+            );
+            finish(r, DrillPhase::Aborted, reason, msg, now)
+        }
+        None => {
+            let mut r = r;
+            let objective = f64::from(r.objective_rto_seconds.unwrap_or(u32::MAX));
+            let rto = r.measured_rto_seconds.unwrap_or(f64::INFINITY);
+            let back = r.failback_seconds.unwrap_or_default();
+            let passed = rto <= objective;
+            r.passed = Some(passed);
+            // DNS did fail over either way: the drill succeeded in proving failover; whether it
+            // was fast enough is `passed`.
+            let (reason, msg) = if passed {
+                (
+                    DrillReason::WithinObjective,
+                    format!("DNS failed over in {rto:.1}s (objective {objective}s) and back in {back:.1}s."),
+                )
+            } else {
+                (
+                    DrillReason::RtoAboveObjective,
+                    format!("DNS failed over in {rto:.1}s, above the {objective}s objective, and back in {back:.1}s."),
+                )
+            };
+            finish(r, DrillPhase::Succeeded, reason, msg, now)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

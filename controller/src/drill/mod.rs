@@ -1,10 +1,15 @@
-//! Failover drills (design §5): the pure state machine and its runner.
+//! Failover drills (docs/architecture.md, "Drills"): the pure state machine and preflight, the
+//! evidence they judge, and the I/O around them (sensing, executing, the AWS-side lock).
 
-pub mod kube_host;
+pub mod actions;
+pub mod evidence;
+pub mod http_probe;
+mod in_flight;
+pub mod lock;
 pub mod machine;
-#[cfg(test)]
-mod machine_tests;
-pub mod probe;
+pub mod preflight;
+pub mod reasons;
+mod results;
 pub mod runner;
 pub mod schedule;
 pub mod sense;

@@ -1,189 +1,247 @@
-//! I/O: one [`Observation`] for the drill machine — the health check as it is now, Route 53's
-//! verdict on it, the authoritative servers' answer, and (in preflight) the checks that can refuse.
+//! I/O: one [`Observation`] per drill step (docs/architecture.md, "Drills: evidence").
+//!
+//! The authoritative servers are asked in every step, each on its own, and the answer time is
+//! what transitions are recorded at. The slower reads (the health check, Route 53's checkers, the
+//! operator's own HTTP probes) run as background tasks on their own cadence while a drill waits
+//! for DNS, so a slow or throttled read never delays noticing the flip; preflight and the step
+//! right before the injection read everything fresh and wait for it.
+
+use std::{future::Future, net::SocketAddr, time::Duration};
 
 use chrono::{DateTime, Utc};
+use tokio::{task::JoinHandle, time::Instant};
 
-use super::machine::{AbortCause, DnsAnswer, Observation, Preflight};
-use super::probe;
+use super::{
+    evidence::{
+        Answer, CheckState, CheckerVerdict, DnsView, Evidence, HostFacts, Observation, ReadError, ServerAnswer,
+        SettingsFacts,
+    },
+    http_probe,
+};
 use crate::{
-    api::{DrillPhase, HealthState, OriginalHealthCheck, RegionalFailoverSpec},
+    api::{DrillPhase, HealthState, RegionalFailoverSpec},
     aws::Aws,
-    observe,
+    dns::{self, DnsError},
     verify::{self, VerifyContext},
 };
 
-/// `GetHealthCheckStatus` is limited account-wide, so it is read at most this often during a drill.
-const HEALTH_STATUS_EVERY: chrono::Duration = chrono::Duration::seconds(3);
+/// Limit of one slow read: evidence that takes longer counts as unreadable.
+const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// While injected: the health check read back (Route 53 allows 5 calls/s per account).
+const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(2);
+/// While injected: the checkers (`GetHealthCheckStatus` is limited to about 1/s per account).
+const CHECKERS_EVERY: Duration = Duration::from_secs(3);
+/// While injected: the operator's own probes of both endpoints (free).
+const PROBES_EVERY: Duration = Duration::from_secs(2);
 
-/// Outside preflight the health check's settings only matter for reading its status right.
-const HEALTH_CHECK_EVERY: chrono::Duration = chrono::Duration::seconds(2);
-
-/// Remembers the last reads between steps.
-#[derive(Debug, Default)]
-pub struct Senses {
-    health_check: Option<OriginalHealthCheck>,
-    health_check_read_at: Option<DateTime<Utc>>,
-    health_read_at: Option<DateTime<Utc>>,
-    primary_unhealthy: bool,
-    last_dns: Option<DnsAnswer>,
-    /// When the authoritative servers gave the last answer: the time the step is taken at, so
-    /// that the measured RTO does not include the other reads.
-    pub answered_at: Option<DateTime<Utc>>,
+/// A read that runs in the background and is picked up by a later step.
+struct Slow<T> {
+    every: Duration,
+    started: Option<Instant>,
+    task: Option<JoinHandle<T>>,
 }
 
-/// What preflight cannot learn from AWS: decided by whoever runs the drill.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct HostFacts {
-    pub other_drill_running: bool,
-    pub suspended: bool,
-    pub abort: Option<AbortCause>,
+impl<T: Send + 'static> Slow<T> {
+    fn new(every: Duration) -> Self {
+        Slow { every, started: None, task: None }
+    }
+
+    /// The result of a finished read (once), and a new read started when one is due.
+    async fn poll<F>(&mut self, start: impl FnOnce() -> F) -> Option<T>
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        let mut done = None;
+        if self.task.as_ref().is_some_and(JoinHandle::is_finished)
+            && let Some(task) = self.task.take()
+        {
+            done = task.await.ok();
+        }
+        let due = self.started.is_none_or(|t| t.elapsed() >= self.every);
+        if self.task.is_none() && due {
+            self.started = Some(Instant::now());
+            self.task = Some(tokio::spawn(start()));
+        }
+        done
+    }
+}
+
+impl<T> Drop for Slow<T> {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// What a drill keeps between steps: resolved servers and the background reads.
+pub struct Senses {
+    servers: Option<Vec<(String, Result<Vec<SocketAddr>, DnsError>)>>,
+    health_check: Slow<Evidence<Option<CheckState>>>,
+    checkers: Slow<Evidence<CheckerVerdict>>,
+    primary: Slow<Evidence<()>>,
+    secondary: Slow<Evidence<()>>,
+}
+
+impl Default for Senses {
+    fn default() -> Self {
+        Senses {
+            servers: None,
+            health_check: Slow::new(HEALTH_CHECK_EVERY),
+            checkers: Slow::new(CHECKERS_EVERY),
+            primary: Slow::new(PROBES_EVERY),
+            secondary: Slow::new(PROBES_EVERY),
+        }
+    }
 }
 
 impl Senses {
+    /// The observation for a step in `phase`.
     pub async fn observe(
         &mut self,
         spec: &RegionalFailoverSpec,
         aws: &Aws,
         phase: DrillPhase,
-        facts: HostFacts,
+        host: HostFacts,
         now: DateTime<Utc>,
     ) -> Observation {
-        let dns = self.dns(spec, aws).await;
-        self.answered_at = Some(Utc::now());
-        let hc_id = spec.health_check.id.as_str();
-        let preflight_phase = phase == DrillPhase::Preflight;
-        if preflight_phase || self.health_check_read_at.is_none_or(|t| now - t >= HEALTH_CHECK_EVERY) {
-            self.health_check_read_at = Some(now);
-            // Uncached: preflight captures these settings to restore them later.
-            self.health_check = match aws.get_health_check(hc_id).await {
-                Ok(Some(hc)) => Some(OriginalHealthCheck { id: hc.id, inverted: hc.inverted, disabled: hc.disabled }),
-                Ok(None) => None,
-                Err(e) => {
-                    tracing::warn!(error = %e, "drill: cannot read the health check");
-                    None
-                }
+        let mut obs = Observation::host_only(host);
+        match phase {
+            DrillPhase::Pending | DrillPhase::Restoring => {}
+            DrillPhase::Preflight => {
+                // Shared reads may be a cycle (tables: minutes) old; the go/no-go needs the present.
+                aws.forget(spec);
+                let (dns, hc, checkers, primary, secondary, settings) = tokio::join!(
+                    self.dns(spec, aws),
+                    bounded(read_check(aws.clone(), spec.health_check.id.clone())),
+                    bounded(read_checkers(aws.clone(), spec.health_check.id.clone())),
+                    bounded(probe(spec, true)),
+                    bounded(probe(spec, false)),
+                    bounded(read_settings(aws.clone(), spec.clone(), now)),
+                );
+                obs.dns = Some(dns);
+                obs.health_check = Some(hc);
+                obs.checkers = Some(checkers);
+                obs.primary_probe = Some(primary);
+                obs.secondary_probe = Some(secondary);
+                obs.settings = Some(settings);
+            }
+            DrillPhase::Injecting => {
+                let (dns, hc) =
+                    tokio::join!(self.dns(spec, aws), bounded(read_check(aws.clone(), spec.health_check.id.clone())));
+                obs.dns = Some(dns);
+                obs.health_check = Some(hc);
+            }
+            DrillPhase::AwaitingFailover => {
+                obs.dns = Some(self.dns(spec, aws).await);
+                let (aws1, aws2, id1, id2) =
+                    (aws.clone(), aws.clone(), spec.health_check.id.clone(), spec.health_check.id.clone());
+                obs.health_check = self.health_check.poll(|| bounded(read_check(aws1, id1))).await;
+                obs.checkers = self.checkers.poll(|| bounded(read_checkers(aws2, id2))).await;
+                let (p, s) = (probe(spec, true), probe(spec, false));
+                obs.primary_probe = self.primary.poll(|| bounded(p)).await;
+                obs.secondary_probe = self.secondary.poll(|| bounded(s)).await;
+            }
+            DrillPhase::AwaitingFailback => obs.dns = Some(self.dns(spec, aws).await),
+            DrillPhase::Succeeded | DrillPhase::Failed | DrillPhase::Aborted => {}
+        }
+        obs
+    }
+
+    /// Every authoritative server, each asked on its own, at once.
+    pub async fn dns(&mut self, spec: &RegionalFailoverSpec, aws: &Aws) -> DnsView {
+        if self.servers.is_none() {
+            let entries = match server_entries(spec, aws).await {
+                Ok(e) => e,
+                Err(e) => return DnsView::unreadable(e, Utc::now()),
             };
+            self.servers = Some(dns::resolve_each(&entries).await);
         }
-        let health_check = self.health_check.clone();
-        let watching = matches!(phase, DrillPhase::AwaitingFailover | DrillPhase::Restoring);
-        let due = self.health_read_at.is_none_or(|t| now - t >= HEALTH_STATUS_EVERY);
-        if preflight_phase || (watching && due) {
-            self.health_read_at = Some(now);
-            match aws.get_health_check_status(hc_id).await {
-                Ok(obs) => {
-                    let raw = verify::health_from_observations(&obs, now).status;
-                    self.primary_unhealthy = !effective_healthy(raw, health_check.as_ref());
-                }
-                Err(e) => tracing::warn!(error = %e, "drill: cannot read the health status"),
-            }
-        }
-        let preflight =
-            if preflight_phase { Some(Box::pin(self.preflight(spec, aws, facts, now)).await) } else { None };
-        Observation { health_check, primary_unhealthy: self.primary_unhealthy, dns, preflight, abort: facts.abort }
-    }
-
-    async fn dns(&mut self, spec: &RegionalFailoverSpec, aws: &Aws) -> DnsAnswer {
-        let zone = if spec.dns.nameservers.is_empty() {
-            aws.cached_hosted_zone(&spec.dns.hosted_zone_id).await.ok().flatten()
-        } else {
-            None
-        };
-        let answer = match observe::authoritative_answer(spec, zone.as_ref()).await {
-            Ok(values) => dns_answer(spec, &values),
-            Err(e) => {
-                tracing::debug!(error = %e, "drill: DNS query failed");
-                DnsAnswer::Unknown
-            }
-        };
-        if self.last_dns.is_some_and(|last| last != answer) && answer != DnsAnswer::Unknown {
-            self.cross_check(spec, aws, answer).await;
-        }
-        self.last_dns = Some(answer);
-        answer
-    }
-
-    /// When the answer changes, Route 53's own view (TestDNSAnswer) should agree; a disagreement
-    /// is logged, not acted on, because the authoritative servers are what clients see.
-    async fn cross_check(&self, spec: &RegionalFailoverSpec, aws: &Aws, seen: DnsAnswer) {
-        let kind = verify::record_type_str(spec.dns.record_type);
-        let zone = spec.dns.hosted_zone_id.trim_start_matches("/hostedzone/");
-        match aws.test_dns_answer(zone, &spec.dns.record_name, kind).await {
-            Ok(values) if dns_answer(spec, &values) == seen => {}
-            Ok(values) => tracing::warn!(?values, ?seen, "drill: TestDNSAnswer disagrees with the name servers"),
-            Err(e) => tracing::debug!(error = %e, "drill: TestDNSAnswer unavailable"),
-        }
-    }
-
-    async fn preflight(
-        &self,
-        spec: &RegionalFailoverSpec,
-        aws: &Aws,
-        facts: HostFacts,
-        now: DateTime<Utc>,
-    ) -> Preflight {
-        let hc = &spec.health_check;
-        let secondary = probe::probe(hc.kind, &spec.secondary.endpoint, hc.port, &hc.resource_path).await;
-        if let Err(e) = &secondary {
-            tracing::info!(error = %e, "drill preflight: the secondary does not answer");
-        }
-        // Shared reads may be a cycle (tables: minutes) old; the go/no-go needs the present.
-        aws.forget(spec);
-        let (replicas_not_active, drift_codes) = match Box::pin(aws.snapshot(spec, false)).await {
-            Ok(snapshot) => {
-                let replicas = verify::replica_states(spec, snapshot.primary_table.as_ref(), &snapshot.replica_tables);
-                let not_active = replicas.into_iter().filter(|r| r.status != "ACTIVE").map(|r| r.region).collect();
-                let mut codes: Vec<String> =
-                    verify::verify(spec, &snapshot, &VerifyContext::default()).into_iter().map(|f| f.code).collect();
-                codes.dedup();
-                (not_active, codes)
-            }
-            Err(e) => (Vec::new(), vec![format!("AwsUnreadable: {e}")]),
-        };
-        let _ = now;
-        Preflight {
-            primary_healthy: !self.primary_unhealthy,
-            secondary_answers: secondary.is_ok(),
-            replicas_not_active,
-            drift_codes,
-            other_drill_running: facts.other_drill_running,
-            suspended: facts.suspended,
-        }
+        let servers = self.servers.as_deref().unwrap_or_default();
+        let asks = servers.iter().map(|(label, addrs)| async move {
+            let answer = match addrs {
+                Ok(addrs) => match dns::query(addrs, &spec.dns.record_name, spec.dns.record_type).await {
+                    Ok(a) => Evidence::Read(answer_of(spec, &a.values)),
+                    Err(e) => Evidence::unreadable(e.to_string()),
+                },
+                Err(e) => Evidence::unreadable(e.to_string()),
+            };
+            ServerAnswer { server: label.clone(), answer }
+        });
+        let servers = futures::future::join_all(asks).await;
+        DnsView { servers, answered_at: Utc::now() }
     }
 }
 
-/// Route 53 reports raw checker observations even for an `Inverted` check; what routing uses is
-/// the verdict after `Inverted`/`Disabled` are applied.
-fn effective_healthy(raw: HealthState, hc: Option<&OriginalHealthCheck>) -> bool {
-    match hc {
-        Some(hc) if hc.disabled => true,
-        Some(hc) if hc.inverted => raw == HealthState::Unhealthy,
-        _ => raw != HealthState::Unhealthy,
+/// `spec.dns.nameservers`, else the zone's delegation set.
+async fn server_entries(spec: &RegionalFailoverSpec, aws: &Aws) -> Result<Vec<String>, String> {
+    if !spec.dns.nameservers.is_empty() {
+        return Ok(spec.dns.nameservers.clone());
+    }
+    match aws.cached_hosted_zone(&spec.dns.hosted_zone_id).await {
+        Ok(Some(zone)) if !zone.name_servers.is_empty() => Ok(zone.name_servers),
+        Ok(_) => Err("the hosted zone has no delegation set to ask".into()),
+        Err(e) => Err(crate::status::sentences::aws_error(&e)),
     }
 }
 
-/// The region an answer points at, as the machine sees it.
-pub fn dns_answer(spec: &RegionalFailoverSpec, values: &[String]) -> DnsAnswer {
+/// Which endpoint an answer names, as the machine sees it.
+pub fn answer_of(spec: &RegionalFailoverSpec, values: &[String]) -> Answer {
     match verify::active_region(values, spec) {
-        Some(r) if r == spec.primary.region => DnsAnswer::Primary,
-        Some(r) if r == spec.secondary.region => DnsAnswer::Secondary,
-        _ => DnsAnswer::Unknown,
+        Some(r) if r == spec.primary.region => Answer::Primary,
+        Some(r) if r == spec.secondary.region => Answer::Secondary,
+        _ => Answer::Other,
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hc(inverted: bool, disabled: bool) -> OriginalHealthCheck {
-        OriginalHealthCheck { id: "hc".into(), inverted, disabled }
+async fn bounded<T>(read: impl Future<Output = Evidence<T>>) -> Evidence<T> {
+    match tokio::time::timeout(READ_TIMEOUT, read).await {
+        Ok(e) => e,
+        Err(_) => Evidence::unreadable(format!("no answer within {} s", READ_TIMEOUT.as_secs())),
     }
+}
 
-    #[test]
-    fn inverted_and_disabled_change_the_verdict() {
-        assert!(effective_healthy(HealthState::Healthy, Some(&hc(false, false))));
-        assert!(!effective_healthy(HealthState::Healthy, Some(&hc(true, false))));
-        assert!(effective_healthy(HealthState::Unhealthy, Some(&hc(true, false))));
-        assert!(effective_healthy(HealthState::Unhealthy, Some(&hc(false, true))));
-        assert!(effective_healthy(HealthState::Unknown, None));
+/// `GetHealthCheck`, uncached: preflight captures these settings and the version the drill's
+/// changes are conditional on.
+async fn read_check(aws: Aws, id: String) -> Evidence<Option<CheckState>> {
+    let read = aws.get_health_check(&id).await.map(|hc| {
+        hc.map(|hc| CheckState { id: hc.id, inverted: hc.inverted, disabled: hc.disabled, version: hc.version })
+    });
+    Evidence::from_result(read.map_err(ReadError::from))
+}
+
+/// Route 53's checkers' raw verdict (before `Inverted`): what the endpoint really is.
+async fn read_checkers(aws: Aws, id: String) -> Evidence<CheckerVerdict> {
+    match aws.get_health_check_status(&id).await {
+        Ok(observations) => Evidence::Read(match verify::health_from_observations(&observations, Utc::now()).status {
+            HealthState::Healthy => CheckerVerdict::Healthy,
+            HealthState::Unhealthy => CheckerVerdict::Unhealthy,
+            HealthState::Unknown => CheckerVerdict::NoReports,
+        }),
+        Err(e) => Evidence::Unreadable(e.into()),
+    }
+}
+
+/// The operator's own request to an endpoint's health path, shaped like the health check's.
+fn probe(spec: &RegionalFailoverSpec, primary: bool) -> impl Future<Output = Evidence<()>> + Send + 'static {
+    let hc = &spec.health_check;
+    let endpoint = if primary { spec.primary.endpoint.clone() } else { spec.secondary.endpoint.clone() };
+    let (kind, port, path) = (hc.kind, hc.port, hc.resource_path.clone());
+    async move { Evidence::from_result(http_probe::probe(kind, &endpoint, port, &path).await) }
+}
+
+/// Drift, replicas and replication, read fresh.
+async fn read_settings(aws: Aws, spec: RegionalFailoverSpec, _now: DateTime<Utc>) -> Evidence<SettingsFacts> {
+    match Box::pin(aws.snapshot(&spec, false)).await {
+        Ok(snapshot) => {
+            let replicas = verify::replica_states(&spec, snapshot.primary_table.as_ref(), &snapshot.replica_tables);
+            let replicas_not_active = replicas.into_iter().filter(|r| r.status != "ACTIVE").map(|r| r.region).collect();
+            let mut drift_codes: Vec<String> =
+                verify::verify(&spec, &snapshot, &VerifyContext::default()).into_iter().map(|f| f.code).collect();
+            drift_codes.sort();
+            drift_codes.dedup();
+            Evidence::Read(SettingsFacts { replicas_not_active, drift_codes, replication_behind: None })
+        }
+        Err(e) => Evidence::Unreadable(e.into()),
     }
 }

@@ -5,8 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::{machine, schedule};
 use crate::api::{DrillRecord, DrillSpec, DrillStatus, DrillTrigger, RegionalFailoverSpec, ScheduledRun};
 
-/// The annotation that asks for an on-demand drill; its value names the drill.
-pub const RUN_DRILL_ANNOTATION: &str = "regionalfailover.io/run-drill";
+pub use crate::api::RUN_DRILL_ANNOTATION;
 /// Finished drills kept in `status.drill.history`.
 pub const HISTORY_LEN: usize = 10;
 /// A scheduled fire older than this (the operator was down) is skipped rather than run late.
@@ -81,17 +80,6 @@ pub fn archive(drill: &mut DrillStatus, record: DrillRecord) {
     drill.history.insert(0, record.clone());
     drill.history.truncate(HISTORY_LEN);
     drill.last = Some(record);
-}
-
-/// `regionalfailover-<namespace>-<name>-<drill>-<epoch>`, cut to Scheduler's 64-character limit.
-pub fn failsafe_schedule_name(namespace: &str, name: &str, drill: &str, at: DateTime<Utc>) -> String {
-    let epoch = at.timestamp().to_string();
-    let prefix: String = format!("regionalfailover-{namespace}-{name}-{drill}")
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '-' })
-        .take(64 - epoch.len() - 1)
-        .collect();
-    format!("{prefix}-{epoch}")
 }
 
 /// Whether a record still needs driving (left by a previous process when seen at reconcile start).
@@ -183,7 +171,7 @@ mod tests {
     fn archive_keeps_newest_ten() {
         let mut d = DrillStatus::default();
         for i in 0..12 {
-            let mut r = machine::start("weekly", DrillTrigger::Cli, 60, 90, at("2026-11-22T10:00:00Z"));
+            let mut r = machine::start("weekly", DrillTrigger::Cli, 60, 90, "test", at("2026-11-22T10:00:00Z"));
             r.phase = DrillPhase::Succeeded;
             r.message = Some(i.to_string());
             d.current = Some(r.clone());
@@ -193,14 +181,5 @@ mod tests {
         assert_eq!(d.history[0].message.as_deref(), Some("11"));
         assert_eq!(d.last.as_ref().and_then(|r| r.message.as_deref()), Some("11"));
         assert!(d.current.is_none());
-    }
-
-    #[test]
-    fn schedule_name_fits_scheduler_limits() {
-        let n = failsafe_schedule_name(&"n".repeat(60), "api", "weekly", at("2026-11-22T10:00:00Z"));
-        assert!(n.len() <= 64, "{n}");
-        assert!(n.starts_with("regionalfailover-") && n.ends_with("-1795341600"), "{n}");
-        let short = failsafe_schedule_name("default", "api", "weekly", at("2026-11-22T10:00:00Z"));
-        assert_eq!(short, "regionalfailover-default-api-weekly-1795341600");
     }
 }

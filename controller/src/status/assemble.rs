@@ -2,10 +2,14 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{StatusInput, Transition, conditions, transitions};
+use super::{StatusInput, Transition, conditions, reasons::ConditionType, transitions};
 use crate::{
-    api::{HealthSource, HealthState, HealthStatus, RegionalFailoverSpec, RegionalFailoverStatus, ReplicationStatus},
-    verify::{self, AwsSnapshot, VerifyContext},
+    api::{
+        Condition, HealthSource, HealthState, HealthStatus, RegionalFailoverSpec, RegionalFailoverStatus,
+        ReplicationStatus,
+    },
+    aws::AwsError,
+    verify::{self, AwsSnapshot, HealthCheckObserved, VerifyContext},
 };
 
 /// A completed replication probe: lag per replica region (`None` = not seen within the wait).
@@ -15,12 +19,23 @@ pub struct LagProbe {
     pub probed_at: DateTime<Utc>,
 }
 
-/// What the adapters brought back this cycle; errors are already human sentences.
+/// What this cycle learned from AWS.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum AwsRead {
+    /// Not read (the spec is invalid).
+    #[default]
+    NotRead,
+    Read(AwsSnapshot),
+    /// The error stays typed: a denial and an outage read differently in the conditions.
+    Failed(AwsError),
+}
+
+/// What the adapters brought back this cycle.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Observed {
-    /// Why the spec cannot be used (CEL rules, cron); nothing else was read.
+    /// Why the spec cannot be used (validation); nothing else was read.
     pub spec_error: Option<String>,
-    pub snapshot: Option<Result<AwsSnapshot, String>>,
+    pub aws: AwsRead,
     /// Values the authoritative servers answered for the record.
     pub dns_answer: Option<Result<Vec<String>, String>>,
     pub lag_probe: Option<LagProbe>,
@@ -47,15 +62,18 @@ pub fn assemble(
     next.observed_generation = generation;
     let predicted = verify::predicted_rto_seconds(spec);
     next.predicted_rto_seconds = Some(predicted);
-    let drill_in_progress = previous.drill.as_ref().is_some_and(|d| d.current.is_some());
+    let drill_in_progress = drill_in_progress(previous);
+    let mut check: Option<&HealthCheckObserved> = None;
 
-    let aws_error = match (&observed.spec_error, &observed.snapshot) {
-        (Some(_), _) => None,
-        (None, Some(Ok(snapshot))) => {
+    let aws_error = match (&observed.spec_error, &observed.aws) {
+        (Some(_), _) | (None, AwsRead::NotRead) => None,
+        (None, AwsRead::Read(snapshot)) => {
             let ctx = VerifyContext { drill_in_progress };
+            check = snapshot.health_check.as_ref();
             next.drift = verify::verify(spec, snapshot, &ctx);
             if !snapshot.checker_observations.is_empty() {
-                next.health = Some(verify::health_from_observations(&snapshot.checker_observations, now));
+                let raw = verify::health_from_observations(&snapshot.checker_observations, now);
+                next.health = Some(effective(raw, check));
             } else if snapshot.health_check.is_none() {
                 next.health = Some(HealthStatus {
                     status: HealthState::Unknown,
@@ -78,8 +96,7 @@ pub fn assemble(
             next.last_verified_at = Some(now);
             None
         }
-        (None, Some(Err(e))) => Some(e.clone()),
-        (None, None) => Some("AWS was not read this cycle.".to_string()),
+        (None, AwsRead::Failed(e)) => Some(e),
     };
     match &observed.dns_answer {
         Some(Ok(values)) => next.active_region = verify::active_region(values, spec),
@@ -90,7 +107,7 @@ pub fn assemble(
     let last_drill = previous.drill.as_ref().and_then(|d| d.last.as_ref());
     let input = StatusInput {
         spec_error: observed.spec_error.as_deref(),
-        aws_error: aws_error.as_deref(),
+        aws_error,
         findings: &next.drift,
         health: next.health.as_ref(),
         replication: next.replication.as_ref(),
@@ -98,10 +115,88 @@ pub fn assemble(
         predicted_rto_seconds: predicted,
         last_drill,
         drill_in_progress,
+        check_inverted: check.is_some_and(|c| c.inverted),
+        check_disabled: check.is_some_and(|c| c.disabled),
     };
     next.conditions = conditions(&input, &previous.conditions, now, generation);
     let events = transitions(&previous.conditions, &next.conditions);
     Assembled { status: next, events }
+}
+
+/// Between verifications: the authoritative answer alone moves `activeRegion`, the health verdict
+/// and `PrimaryHealthy` (and so `Ready`) within seconds of a real failover, without any AWS call.
+/// Every other condition stays as the last verification left it. `None` when nothing changed.
+pub fn assemble_dns_watch(
+    spec: &RegionalFailoverSpec,
+    previous: &RegionalFailoverStatus,
+    answer: &[String],
+    now: DateTime<Utc>,
+) -> Option<Assembled> {
+    let active = verify::active_region(answer, spec);
+    if active.is_none() || active == previous.active_region {
+        // No verdict, or nothing new: the next verification judges a silent or odd answer.
+        return None;
+    }
+    let mut next = previous.clone();
+    next.active_region = active.clone();
+    let primary = active.as_deref() == Some(spec.primary.region.as_str());
+    next.health = Some(health_from_dns(primary, previous.health.as_ref(), now));
+    let replaced = previous.conditions.iter().find(|c| c.type_ == ConditionType::PrimaryHealthy.as_str());
+    if replaced.is_none_or(|c| c.reason != super::ConditionReason::InvalidSpec.as_str()) {
+        let input = StatusInput {
+            spec_error: None,
+            aws_error: None,
+            findings: &previous.drift,
+            health: next.health.as_ref(),
+            replication: previous.replication.as_ref(),
+            objectives: &spec.objectives,
+            predicted_rto_seconds: verify::predicted_rto_seconds(spec),
+            last_drill: previous.drill.as_ref().and_then(|d| d.last.as_ref()),
+            drill_in_progress: drill_in_progress(previous),
+            check_inverted: false,
+            check_disabled: false,
+        };
+        let fresh = conditions(&input, &previous.conditions, now, previous.observed_generation);
+        next.conditions = merge_primary_health(&previous.conditions, &fresh);
+    }
+    let events = transitions(&previous.conditions, &next.conditions);
+    Some(Assembled { status: next, events })
+}
+
+/// The previous conditions with `PrimaryHealthy` and `Ready` taken from `fresh`; `Ready` only when
+/// no other condition of the previous set holds it back.
+fn merge_primary_health(previous: &[Condition], fresh: &[Condition]) -> Vec<Condition> {
+    let pick = |t: ConditionType| -> Option<Condition> {
+        let from = if matches!(t, ConditionType::PrimaryHealthy) { fresh } else { previous };
+        from.iter().find(|c| c.type_ == t.as_str()).cloned()
+    };
+    let mut out: Vec<Condition> = ConditionType::ALL.iter().filter_map(|&t| pick(t)).collect();
+    let others_fine = previous
+        .iter()
+        .filter(|c| c.type_ != ConditionType::Ready.as_str() && c.type_ != ConditionType::PrimaryHealthy.as_str())
+        .all(|c| c.status == crate::api::ConditionStatus::True || c.type_ == ConditionType::DrillSucceeded.as_str());
+    let fresh_ready = fresh.iter().find(|c| c.type_ == ConditionType::Ready.as_str());
+    let primary_false = fresh
+        .iter()
+        .any(|c| c.type_ == ConditionType::PrimaryHealthy.as_str() && c.status == crate::api::ConditionStatus::False);
+    if let (Some(ready), true) = (fresh_ready, others_fine || primary_false)
+        && let Some(slot) = out.iter_mut().find(|c| c.type_ == ConditionType::Ready.as_str())
+    {
+        *slot = ready.clone();
+    }
+    out
+}
+
+fn drill_in_progress(status: &RegionalFailoverStatus) -> bool {
+    status.drill.as_ref().is_some_and(|d| d.current.is_some())
+}
+
+/// What routing uses: the checkers' verdict after `Inverted` and `Disabled` (the one definition of
+/// "primary healthy", shared with drills; docs/architecture.md, "Health").
+pub fn effective(mut raw: HealthStatus, check: Option<&HealthCheckObserved>) -> HealthStatus {
+    raw.status =
+        verify::effective_health(raw.status, check.is_some_and(|c| c.inverted), check.is_some_and(|c| c.disabled));
+    raw
 }
 
 /// Route 53 answers with a failover pair's primary while its health check passes and with the
@@ -131,136 +226,4 @@ fn apply_probe(replication: &mut ReplicationStatus, probe: Option<&LagProbe>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::status::find_condition;
-    use crate::verify::fixtures;
-
-    fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z").expect("time").with_timezone(&Utc)
-    }
-
-    #[test]
-    fn matching_snapshot_is_in_sync_and_primary_active() {
-        let spec = fixtures::spec();
-        let observed = Observed {
-            snapshot: Some(Ok(fixtures::snapshot())),
-            dns_answer: Some(Ok(vec![spec.primary.endpoint.clone()])),
-            ..Observed::default()
-        };
-        let a = assemble(&spec, Some(3), &RegionalFailoverStatus::default(), &observed, now());
-        assert!(a.status.drift.is_empty(), "{:?}", a.status.drift);
-        assert_eq!(a.status.active_region.as_deref(), Some(spec.primary.region.as_str()));
-        assert_eq!(a.status.observed_generation, Some(3));
-        assert_eq!(a.status.last_verified_at, Some(now()));
-        let in_sync = find_condition(&a.status.conditions, "InSync").expect("InSync");
-        assert_eq!(in_sync.status, crate::api::ConditionStatus::True);
-        assert_eq!(in_sync.observed_generation, Some(3));
-    }
-
-    #[test]
-    fn without_a_checker_read_an_answer_naming_the_primary_is_the_health_verdict() {
-        let spec = fixtures::spec();
-        let mut with_checkers = fixtures::snapshot();
-        with_checkers.checker_observations = ["us-east-1", "eu-west-1", "ap-southeast-2"]
-            .map(|region| crate::verify::CheckerObservation {
-                region: region.into(),
-                status: "Success: HTTP Status Code 200, OK".into(),
-                checked_at: Some(now()),
-            })
-            .to_vec();
-        let read = Observed {
-            snapshot: Some(Ok(with_checkers)),
-            dns_answer: Some(Ok(vec![spec.primary.endpoint.clone()])),
-            ..Observed::default()
-        };
-        let first = assemble(&spec, Some(1), &RegionalFailoverStatus::default(), &read, now());
-        let checkers = first.status.health.clone().expect("health");
-        assert_eq!(checkers.source, HealthSource::Checkers);
-        assert_eq!((checkers.checkers_healthy, checkers.checkers_reporting), (3, 3));
-
-        let mut no_read = fixtures::snapshot();
-        no_read.checker_observations.clear();
-        let later = now() + chrono::Duration::seconds(60);
-        let by_dns = Observed { snapshot: Some(Ok(no_read.clone())), ..read.clone() };
-        let second = assemble(&spec, Some(1), &first.status, &by_dns, later);
-        let health = second.status.health.clone().expect("health");
-        assert_eq!(
-            (health.status, health.source, health.observed_at),
-            (HealthState::Healthy, HealthSource::Dns, later)
-        );
-        assert_eq!(
-            (health.checkers_healthy, health.checkers_reporting, health.checkers_observed_at),
-            (checkers.checkers_healthy, checkers.checkers_reporting, Some(now()))
-        );
-        let healthy = find_condition(&second.status.conditions, "PrimaryHealthy").expect("PrimaryHealthy");
-        assert_eq!(healthy.status, crate::api::ConditionStatus::True);
-        assert!(healthy.message.contains("name servers answer with the primary"), "{}", healthy.message);
-
-        // An answer naming the secondary means the primary's check fails.
-        let secondary = Observed {
-            snapshot: Some(Ok(no_read.clone())),
-            dns_answer: Some(Ok(vec![spec.secondary.endpoint.clone()])),
-            ..Observed::default()
-        };
-        let third = assemble(&spec, Some(1), &second.status, &secondary, later + chrono::Duration::seconds(60));
-        let health = third.status.health.clone().expect("health");
-        assert_eq!((health.status, health.source), (HealthState::Unhealthy, HealthSource::Dns));
-        assert_eq!(third.status.active_region.as_deref(), Some(spec.secondary.region.as_str()));
-        let unhealthy = find_condition(&third.status.conditions, "PrimaryHealthy").expect("PrimaryHealthy");
-        assert_eq!(unhealthy.status, crate::api::ConditionStatus::False);
-        assert!(unhealthy.message.contains("answer with the secondary"), "{}", unhealthy.message);
-
-        // No answer naming either endpoint is no verdict: the health stays as last known.
-        let unknown =
-            Observed { snapshot: Some(Ok(no_read)), dns_answer: Some(Err("no answer".into())), ..Observed::default() };
-        let fourth = assemble(&spec, Some(1), &third.status, &unknown, later + chrono::Duration::seconds(120));
-        assert_eq!(fourth.status.health, third.status.health);
-    }
-
-    #[test]
-    fn aws_error_keeps_last_observations_but_conditions_go_unknown() {
-        let spec = fixtures::spec();
-        let ok = Observed { snapshot: Some(Ok(fixtures::snapshot())), ..Observed::default() };
-        let first = assemble(&spec, Some(1), &RegionalFailoverStatus::default(), &ok, now());
-        let failed = Observed { snapshot: Some(Err("Route 53 unreachable.".into())), ..Observed::default() };
-        let second = assemble(&spec, Some(1), &first.status, &failed, now() + chrono::Duration::seconds(60));
-        assert_eq!(second.status.last_verified_at, Some(now()), "last successful verification stays");
-        assert_eq!(second.status.replication, first.status.replication);
-        let in_sync = find_condition(&second.status.conditions, "InSync").expect("InSync");
-        assert_eq!(in_sync.status, crate::api::ConditionStatus::Unknown);
-    }
-
-    #[test]
-    fn probe_lag_is_the_slowest_replica() {
-        let spec = fixtures::spec();
-        let region = spec.secondary.region.clone();
-        let observed = Observed {
-            snapshot: Some(Ok(fixtures::snapshot())),
-            lag_probe: Some(LagProbe { lags: vec![(region.clone(), Some(0.8))], probed_at: now() }),
-            ..Observed::default()
-        };
-        let a = assemble(&spec, Some(1), &RegionalFailoverStatus::default(), &observed, now());
-        let repl = a.status.replication.expect("replication");
-        assert_eq!(repl.lag_seconds, Some(0.8));
-        assert_eq!(repl.replicas.iter().find(|r| r.region == region).and_then(|r| r.lag_seconds), Some(0.8));
-        let unseen = Observed {
-            snapshot: Some(Ok(fixtures::snapshot())),
-            lag_probe: Some(LagProbe { lags: vec![(region, None)], probed_at: now() }),
-            ..Observed::default()
-        };
-        let b = assemble(&spec, Some(1), &RegionalFailoverStatus::default(), &unseen, now());
-        assert_eq!(b.status.replication.and_then(|r| r.lag_seconds), None);
-    }
-
-    #[test]
-    fn invalid_spec_reports_without_touching_observations() {
-        let spec = fixtures::spec();
-        let observed = Observed { spec_error: Some("schedule does not parse.".into()), ..Observed::default() };
-        let a = assemble(&spec, Some(2), &RegionalFailoverStatus::default(), &observed, now());
-        let ready = find_condition(&a.status.conditions, "Ready").expect("Ready");
-        assert_eq!(ready.status, crate::api::ConditionStatus::False);
-        assert_eq!(ready.reason, "InvalidSpec");
-        assert!(a.status.last_verified_at.is_none());
-    }
-}
+mod tests;

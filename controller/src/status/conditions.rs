@@ -2,59 +2,17 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::api::{
-    Condition, ConditionStatus, DrillPhase, DrillRecord, Finding, HealthSource, HealthState, HealthStatus, Objectives,
-    ReplicationStatus,
+use super::{
+    reasons::{ConditionReason as Reasons, ConditionType},
+    sentences,
 };
-
-/// Condition types, in the order they appear in `status.conditions`.
-pub struct ConditionTypes;
-
-impl ConditionTypes {
-    pub const READY: &'static str = "Ready";
-    pub const IN_SYNC: &'static str = "InSync";
-    pub const PRIMARY_HEALTHY: &'static str = "PrimaryHealthy";
-    pub const REPLICATION_HEALTHY: &'static str = "ReplicationHealthy";
-    pub const WITHIN_OBJECTIVE: &'static str = "WithinObjective";
-    pub const DRILL_SUCCEEDED: &'static str = "DrillSucceeded";
-    pub const ALL: [&'static str; 6] = [
-        Self::READY,
-        Self::IN_SYNC,
-        Self::PRIMARY_HEALTHY,
-        Self::REPLICATION_HEALTHY,
-        Self::WITHIN_OBJECTIVE,
-        Self::DRILL_SUCCEEDED,
-    ];
-}
-
-/// Condition reasons: stable CamelCase strings automation may match on.
-pub struct Reasons;
-
-impl Reasons {
-    pub const FAILOVER_READY: &'static str = "FailoverReady";
-    pub const INVALID_SPEC: &'static str = "InvalidSpec";
-    pub const AWS_UNREACHABLE: &'static str = "AwsUnreachable";
-    pub const NO_DRIFT: &'static str = "NoDrift";
-    pub const DRIFT_DETECTED: &'static str = "DriftDetected";
-    pub const HEALTH_CHECK_HEALTHY: &'static str = "HealthCheckHealthy";
-    pub const HEALTH_CHECK_UNHEALTHY: &'static str = "HealthCheckUnhealthy";
-    pub const HEALTH_UNKNOWN: &'static str = "HealthUnknown";
-    pub const DRILL_IN_PROGRESS: &'static str = "DrillInProgress";
-    pub const REPLICAS_ACTIVE: &'static str = "ReplicasActive";
-    pub const REPLICA_NOT_ACTIVE: &'static str = "ReplicaNotActive";
-    pub const NO_REPLICAS: &'static str = "NoReplicas";
-    pub const LAG_ABOVE_OBJECTIVE: &'static str = "LagAboveObjective";
-    pub const REPLICATION_UNKNOWN: &'static str = "ReplicationUnknown";
-    pub const RTO_WITHIN_OBJECTIVE: &'static str = "RtoWithinObjective";
-    pub const PREDICTED_RTO_ABOVE_OBJECTIVE: &'static str = "PredictedRtoAboveObjective";
-    pub const MEASURED_RTO_ABOVE_OBJECTIVE: &'static str = "MeasuredRtoAboveObjective";
-    pub const NO_DRILL_YET: &'static str = "NoDrillYet";
-    pub const DRILL_SUCCEEDED: &'static str = "DrillSucceeded";
-    pub const DRILL_MISSED_OBJECTIVE: &'static str = "DrillMissedObjective";
-    pub const DRILL_FAILED: &'static str = "DrillFailed";
-    pub const DRILL_ABORTED: &'static str = "DrillAborted";
-    pub const DRILL_NOT_FINISHED: &'static str = "DrillNotFinished";
-}
+use crate::{
+    api::{
+        Condition, ConditionStatus, DrillPhase, DrillRecord, Finding, HealthSource, HealthState, HealthStatus,
+        Objectives, ReplicationStatus,
+    },
+    aws::{AwsError, ErrorKind},
+};
 
 /// Everything the conditions are computed from, for one reconcile.
 #[derive(Clone, Copy, Debug)]
@@ -62,7 +20,7 @@ pub struct StatusInput<'a> {
     /// Why the spec is unusable (failed validation); nothing was compared.
     pub spec_error: Option<&'a str>,
     /// Why AWS could not be read at all this cycle; AWS-derived conditions become Unknown.
-    pub aws_error: Option<&'a str>,
+    pub aws_error: Option<&'a AwsError>,
     /// Result of `verify::verify`.
     pub findings: &'a [Finding],
     /// The checkers' verdict, when read.
@@ -76,21 +34,24 @@ pub struct StatusInput<'a> {
     pub last_drill: Option<&'a DrillRecord>,
     /// A drill of this operator is running (its injected failure is expected).
     pub drill_in_progress: bool,
+    /// The health check's `Inverted`/`Disabled` as last read: they turn the checkers' view around.
+    pub check_inverted: bool,
+    pub check_disabled: bool,
 }
 
 struct Verdict {
     status: ConditionStatus,
-    reason: &'static str,
+    reason: Reasons,
     message: String,
 }
 
-fn v(status: ConditionStatus, reason: &'static str, message: impl Into<String>) -> Verdict {
+fn v(status: ConditionStatus, reason: Reasons, message: impl Into<String>) -> Verdict {
     Verdict { status, reason, message: message.into() }
 }
 
 use ConditionStatus::{False, True, Unknown};
 
-/// The six conditions in [`ConditionTypes::ALL`] order. `lastTransitionTime` is carried over from
+/// The six conditions in [`ConditionType::ALL`] order. `lastTransitionTime` is carried over from
 /// `previous` when a condition's status did not change, so it says since when the state holds.
 pub fn conditions(
     input: &StatusInput<'_>,
@@ -99,25 +60,25 @@ pub fn conditions(
     generation: Option<i64>,
 ) -> Vec<Condition> {
     let parts = [
-        (ConditionTypes::IN_SYNC, in_sync(input)),
-        (ConditionTypes::PRIMARY_HEALTHY, primary_healthy(input)),
-        (ConditionTypes::REPLICATION_HEALTHY, replication_healthy(input)),
-        (ConditionTypes::WITHIN_OBJECTIVE, within_objective(input)),
-        (ConditionTypes::DRILL_SUCCEEDED, drill_succeeded(input)),
+        (ConditionType::InSync, in_sync(input)),
+        (ConditionType::PrimaryHealthy, primary_healthy(input)),
+        (ConditionType::ReplicationHealthy, replication_healthy(input)),
+        (ConditionType::WithinObjective, within_objective(input)),
+        (ConditionType::DrillSucceeded, drill_succeeded(input)),
     ];
     let ready = ready(input, &parts);
-    std::iter::once((ConditionTypes::READY, ready))
+    std::iter::once((ConditionType::Ready, ready))
         .chain(parts)
         .map(|(type_, verdict)| {
             let last_transition_time = find_condition(previous, type_)
                 .filter(|c| c.status == verdict.status)
                 .map_or(now, |c| c.last_transition_time);
             Condition {
-                type_: type_.to_string(),
+                type_: type_.as_str().to_string(),
                 status: verdict.status,
                 observed_generation: generation,
                 last_transition_time,
-                reason: verdict.reason.to_string(),
+                reason: verdict.reason.as_str().to_string(),
                 message: verdict.message,
             }
         })
@@ -125,21 +86,26 @@ pub fn conditions(
 }
 
 /// The condition of the given type.
-pub fn find_condition<'a>(conditions: &'a [Condition], type_: &str) -> Option<&'a Condition> {
-    conditions.iter().find(|c| c.type_ == type_)
+pub fn find_condition(conditions: &[Condition], type_: ConditionType) -> Option<&Condition> {
+    conditions.iter().find(|c| c.type_ == type_.as_str())
 }
 
 /// Conditions that need AWS: Unknown when the spec is invalid or AWS could not be read.
 fn blocked(input: &StatusInput<'_>, what: &str) -> Option<Verdict> {
     if let Some(e) = input.spec_error {
-        return Some(v(Unknown, Reasons::INVALID_SPEC, format!("The spec is invalid, so {what} was not checked: {e}")));
+        return Some(v(Unknown, Reasons::InvalidSpec, format!("The spec is invalid, so {what} was not checked: {e}")));
     }
-    input.aws_error.map(|e| {
-        v(
+    input.aws_error.map(|e| match e.kind {
+        ErrorKind::AccessDenied => v(
             Unknown,
-            Reasons::AWS_UNREACHABLE,
-            format!("AWS could not be read, so {what} is unknown: {e}. Check the operator's credentials, IAM policy and network."),
-        )
+            Reasons::AccessDenied,
+            format!("The operator cannot read AWS, so {what} is unknown. {}", sentences::access_denied(e)),
+        ),
+        _ => v(
+            Unknown,
+            Reasons::AwsUnreachable,
+            format!("AWS could not be read, so {what} is unknown: {}", sentences::aws_error(e)),
+        ),
     })
 }
 
@@ -148,7 +114,7 @@ fn in_sync(input: &StatusInput<'_>) -> Verdict {
         return b;
     }
     if input.findings.is_empty() {
-        return v(True, Reasons::NO_DRIFT, "The live Route 53 and DynamoDB resources match the spec.");
+        return v(True, Reasons::NoDrift, "The live Route 53 and DynamoDB resources match the spec.");
     }
     let mut codes: Vec<(&str, usize)> = Vec::new();
     for f in input.findings {
@@ -161,7 +127,7 @@ fn in_sync(input: &StatusInput<'_>) -> Verdict {
         codes.iter().map(|(c, n)| if *n > 1 { format!("{c} ({n})") } else { (*c).to_string() }).collect();
     let n = input.findings.len();
     let noun = if n == 1 { "difference" } else { "differences" };
-    v(False, Reasons::DRIFT_DETECTED, format!("{n} {noun} from the spec: {} (see status.drift)", list.join(", ")))
+    v(False, Reasons::DriftDetected, format!("{n} {noun} from the spec: {} (see status.drift)", list.join(", ")))
 }
 
 fn primary_healthy(input: &StatusInput<'_>) -> Verdict {
@@ -169,7 +135,7 @@ fn primary_healthy(input: &StatusInput<'_>) -> Verdict {
         return b;
     }
     let Some(h) = input.health else {
-        return v(Unknown, Reasons::HEALTH_UNKNOWN, "Route 53's checkers have not been asked about the primary yet.");
+        return v(Unknown, Reasons::HealthUnknown, "Route 53's checkers have not been asked about the primary yet.");
     };
     let (ok, all) = (h.checkers_healthy, h.checkers_reporting);
     match h.status {
@@ -177,30 +143,45 @@ fn primary_healthy(input: &StatusInput<'_>) -> Verdict {
             let detail = if all > 0 { format!(" (last checker read: {ok} of {all} healthy)") } else { String::new() };
             v(
                 True,
-                Reasons::HEALTH_CHECK_HEALTHY,
+                Reasons::HealthCheckHealthy,
                 format!("Route 53's name servers answer with the primary, so its health check passes{detail}."),
             )
         }
+        HealthState::Healthy if input.check_disabled => v(
+            True,
+            Reasons::HealthCheckHealthy,
+            "The health check is disabled, so Route 53 treats the primary as healthy whatever the checkers see \
+             (failover cannot happen; see status.drift)."
+                .to_string(),
+        ),
         HealthState::Healthy => {
-            v(True, Reasons::HEALTH_CHECK_HEALTHY, format!("{ok} of {all} Route 53 checkers see the primary healthy."))
+            v(True, Reasons::HealthCheckHealthy, format!("{ok} of {all} Route 53 checkers see the primary healthy."))
         }
         HealthState::Unhealthy if input.drill_in_progress => v(
             False,
-            Reasons::DRILL_IN_PROGRESS,
+            Reasons::DrillInProgress,
             format!(
                 "A drill has inverted the health check, so the primary looks down on purpose ({ok} of {all} checkers see it healthy)."
             ),
         ),
+        HealthState::Unhealthy if input.check_inverted => v(
+            False,
+            Reasons::HealthCheckUnhealthy,
+            format!(
+                "The health check is inverted, so Route 53 treats the primary as down although {ok} of {all} checkers \
+                 see it healthy: DNS answers with the secondary. Restore Inverted=false (see status.drift)."
+            ),
+        ),
         HealthState::Unhealthy if h.source == HealthSource::Dns => v(
             False,
-            Reasons::HEALTH_CHECK_UNHEALTHY,
+            Reasons::HealthCheckUnhealthy,
             "Route 53's name servers answer with the secondary, so the primary's health check fails. \
              Investigate the primary endpoint."
                 .to_string(),
         ),
         HealthState::Unhealthy => v(
             False,
-            Reasons::HEALTH_CHECK_UNHEALTHY,
+            Reasons::HealthCheckUnhealthy,
             format!(
                 "Only {ok} of {all} Route 53 checkers see the primary healthy (more than 18 % are needed): DNS answers with the secondary. \
                  Investigate the primary endpoint."
@@ -208,7 +189,7 @@ fn primary_healthy(input: &StatusInput<'_>) -> Verdict {
         ),
         HealthState::Unknown => v(
             Unknown,
-            Reasons::HEALTH_UNKNOWN,
+            Reasons::HealthUnknown,
             "No Route 53 checker reports on the primary yet: the health check may be new or disabled.",
         ),
     }
@@ -219,12 +200,12 @@ fn replication_healthy(input: &StatusInput<'_>) -> Verdict {
         return b;
     }
     let Some(r) = input.replication else {
-        return v(Unknown, Reasons::REPLICATION_UNKNOWN, "The table's replicas have not been read yet.");
+        return v(Unknown, Reasons::ReplicationUnknown, "The table's replicas have not been read yet.");
     };
     if r.replicas.is_empty() {
         return v(
             False,
-            Reasons::NO_REPLICAS,
+            Reasons::NoReplicas,
             "The table has no replicas: the secondary region has no copy of the data.",
         );
     }
@@ -233,7 +214,7 @@ fn replication_healthy(input: &StatusInput<'_>) -> Verdict {
     if !bad.is_empty() {
         return v(
             False,
-            Reasons::REPLICA_NOT_ACTIVE,
+            Reasons::ReplicaNotActive,
             format!(
                 "Not every replica is ACTIVE: {}. A failover there could serve missing or stale data; see status.drift.",
                 bad.join(", ")
@@ -250,7 +231,7 @@ fn replication_healthy(input: &StatusInput<'_>) -> Verdict {
     match lag {
         Some(l) if l > rpo => v(
             False,
-            Reasons::LAG_ABOVE_OBJECTIVE,
+            Reasons::LagAboveObjective,
             format!(
                 "Replication lag is {l:.1} s, above the {rpo} s recovery point objective: a failover now would lose recent writes. \
                  Check the secondary's write throttling and the ReplicationLatency metric."
@@ -258,12 +239,12 @@ fn replication_healthy(input: &StatusInput<'_>) -> Verdict {
         ),
         Some(l) => v(
             True,
-            Reasons::REPLICAS_ACTIVE,
+            Reasons::ReplicasActive,
             format!("All {} replicas are ACTIVE; last measured lag {l:.1} s (objective {rpo} s).", r.replicas.len()),
         ),
         None => v(
             True,
-            Reasons::REPLICAS_ACTIVE,
+            Reasons::ReplicasActive,
             format!(
                 "All {} replicas are ACTIVE; lag is not measured (enable table.replicationProbe to measure it).",
                 r.replicas.len()
@@ -274,14 +255,14 @@ fn replication_healthy(input: &StatusInput<'_>) -> Verdict {
 
 fn within_objective(input: &StatusInput<'_>) -> Verdict {
     if let Some(e) = input.spec_error {
-        return v(Unknown, Reasons::INVALID_SPEC, format!("The spec is invalid, so the RTO was not predicted: {e}"));
+        return v(Unknown, Reasons::InvalidSpec, format!("The spec is invalid, so the RTO was not predicted: {e}"));
     }
     let rto = input.objectives.rto_seconds;
     let predicted = input.predicted_rto_seconds;
     if predicted > rto {
         return v(
             False,
-            Reasons::PREDICTED_RTO_ABOVE_OBJECTIVE,
+            Reasons::PredictedRtoAboveObjective,
             format!(
                 "Predicted RTO is {predicted} s (interval × threshold + propagation + TTL), above the {rto} s objective. \
                  Lower the health check's interval or failure threshold, or maxTtlSeconds."
@@ -292,7 +273,7 @@ fn within_objective(input: &StatusInput<'_>) -> Verdict {
     match measured {
         Some(m) if m > f64::from(rto) => v(
             False,
-            Reasons::MEASURED_RTO_ABOVE_OBJECTIVE,
+            Reasons::MeasuredRtoAboveObjective,
             format!(
                 "The last drill measured an RTO of {m:.1} s, above the {rto} s objective (predicted {predicted} s). \
                  Find what delayed the failover in the drill's timeline (status.drill.last)."
@@ -300,12 +281,12 @@ fn within_objective(input: &StatusInput<'_>) -> Verdict {
         ),
         Some(m) => v(
             True,
-            Reasons::RTO_WITHIN_OBJECTIVE,
+            Reasons::RtoWithinObjective,
             format!("Predicted RTO {predicted} s and last measured {m:.1} s are within the {rto} s objective."),
         ),
         None => v(
             True,
-            Reasons::RTO_WITHIN_OBJECTIVE,
+            Reasons::RtoWithinObjective,
             format!("Predicted RTO {predicted} s is within the {rto} s objective; no drill has measured it yet."),
         ),
     }
@@ -315,7 +296,7 @@ fn drill_succeeded(input: &StatusInput<'_>) -> Verdict {
     let Some(d) = input.last_drill else {
         return v(
             Unknown,
-            Reasons::NO_DRILL_YET,
+            Reasons::NoDrillYet,
             "No drill has finished yet: run one with kubectl annotate rf <name> regionalfailover.io/run-drill=<drill> --overwrite.",
         );
     };
@@ -328,7 +309,7 @@ fn drill_succeeded(input: &StatusInput<'_>) -> Verdict {
     match d.phase {
         DrillPhase::Succeeded if d.passed == Some(false) => v(
             False,
-            Reasons::DRILL_MISSED_OBJECTIVE,
+            Reasons::DrillMissedObjective,
             format!(
                 "Drill {} failed over in {rto}, missing the {} s objective it ran against{why}.",
                 d.name,
@@ -337,11 +318,11 @@ fn drill_succeeded(input: &StatusInput<'_>) -> Verdict {
         ),
         DrillPhase::Succeeded => {
             let back = d.failback_seconds.map_or_else(String::new, |s| format!(" and back in {s:.1} s"));
-            v(True, Reasons::DRILL_SUCCEEDED, format!("Drill {} failed over in {rto}{back}.", d.name))
+            v(True, Reasons::DrillSucceeded, format!("Drill {} failed over in {rto}{back}.", d.name))
         }
         DrillPhase::Failed => v(
             False,
-            Reasons::DRILL_FAILED,
+            Reasons::DrillFailed,
             format!(
                 "Drill {} failed{why}: failover is not proven. Read status.drill.last and fix the cause before relying on it.",
                 d.name
@@ -349,24 +330,24 @@ fn drill_succeeded(input: &StatusInput<'_>) -> Verdict {
         ),
         DrillPhase::Aborted => v(
             Unknown,
-            Reasons::DRILL_ABORTED,
+            Reasons::DrillAborted,
             format!("Drill {} was aborted{why}, so it proved nothing; run it again once the cause is gone.", d.name),
         ),
-        _ => v(Unknown, Reasons::DRILL_NOT_FINISHED, format!("Drill {} has not finished.", d.name)),
+        _ => v(Unknown, Reasons::DrillNotFinished, format!("Drill {} has not finished.", d.name)),
     }
 }
 
 /// Ready when every other condition is True, except that a drill that never ran (or was aborted)
 /// does not block it: DrillSucceeded only counts when False. The message names the first problem.
-fn ready(input: &StatusInput<'_>, parts: &[(&'static str, Verdict)]) -> Verdict {
+fn ready(input: &StatusInput<'_>, parts: &[(ConditionType, Verdict)]) -> Verdict {
     if let Some(e) = input.spec_error {
         return v(
             False,
-            Reasons::INVALID_SPEC,
+            Reasons::InvalidSpec,
             format!("The spec is invalid: {e}. The operator waits for a corrected spec."),
         );
     }
-    let gating = |(t, p): &&(&'static str, Verdict)| *t != ConditionTypes::DRILL_SUCCEEDED || p.status == False;
+    let gating = |(t, p): &&(ConditionType, Verdict)| *t != ConditionType::DrillSucceeded || p.status == False;
     if let Some((t, p)) = parts.iter().filter(gating).find(|(_, p)| p.status == False) {
         return v(False, p.reason, format!("{t} is False: {}", p.message));
     }
@@ -375,7 +356,7 @@ fn ready(input: &StatusInput<'_>, parts: &[(&'static str, Verdict)]) -> Verdict 
     }
     v(
         True,
-        Reasons::FAILOVER_READY,
+        Reasons::FailoverReady,
         "Ready to fail over: AWS matches the spec, the primary is healthy, replicas are active and the RTO is within objective.",
     )
 }

@@ -3,13 +3,18 @@
 
 mod assemble;
 mod conditions;
+mod drill_events;
 mod events;
+pub mod reasons;
+pub mod sentences;
 
 #[cfg(test)]
 mod tests_conditions;
 #[cfg(test)]
 mod tests_events;
 
-pub use assemble::{Assembled, LagProbe, Observed, assemble};
-pub use conditions::{ConditionTypes, Reasons, StatusInput, conditions, find_condition};
-pub use events::{EventType, MAX_NOTE_BYTES, Transition, transitions};
+pub use assemble::{Assembled, AwsRead, LagProbe, Observed, assemble, assemble_dns_watch};
+pub use conditions::{StatusInput, conditions, find_condition};
+pub use drill_events::drill_events;
+pub use events::{EventType, MAX_NOTE_BYTES, Transition, transitions, truncate};
+pub use reasons::{ConditionReason, ConditionType, EventReason};

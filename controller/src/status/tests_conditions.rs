@@ -21,7 +21,7 @@ struct World {
     predicted: u32,
     drill: Option<DrillRecord>,
     spec_error: Option<String>,
-    aws_error: Option<String>,
+    aws_error: Option<crate::aws::AwsError>,
     drill_in_progress: bool,
 }
 
@@ -75,6 +75,10 @@ fn drill(phase: DrillPhase, rto: Option<f64>, passed: Option<bool>) -> DrillReco
         failback_seconds: Some(35.0),
         objective_rto_seconds: Some(300),
         passed,
+        holder: None,
+        injected_version: None,
+        restore_failures: None,
+        servers: Vec::new(),
     }
 }
 
@@ -93,7 +97,9 @@ impl World {
     fn build(&self, previous: &[crate::api::Condition], now: DateTime<Utc>) -> Vec<crate::api::Condition> {
         let input = StatusInput {
             spec_error: self.spec_error.as_deref(),
-            aws_error: self.aws_error.as_deref(),
+            aws_error: self.aws_error.as_ref(),
+            check_inverted: false,
+            check_disabled: false,
             findings: &self.findings,
             health: self.health.as_ref(),
             replication: self.replication.as_ref(),
@@ -106,7 +112,7 @@ impl World {
     }
 
     /// (status, reason, message) of one condition.
-    fn get(&self, type_: &str) -> (ConditionStatus, String, String) {
+    fn get(&self, type_: ConditionType) -> (ConditionStatus, String, String) {
         let all = self.build(&[], t0());
         let c = find_condition(&all, type_).expect("every condition is present");
         (c.status, c.reason.clone(), c.message.clone())
@@ -119,38 +125,38 @@ use ConditionStatus::{False, True, Unknown};
 fn all_good_is_ready_with_six_conditions_in_order() {
     let all = good().build(&[], t0());
     let types: Vec<&str> = all.iter().map(|c| c.type_.as_str()).collect();
-    assert_eq!(types, ConditionTypes::ALL);
+    assert_eq!(types, ConditionType::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>());
     for c in &all {
         assert_eq!((c.status, c.observed_generation, c.last_transition_time), (True, Some(7), t0()), "{c:?}");
         assert!(!c.message.is_empty() && !c.reason.is_empty());
     }
-    assert_eq!(good().get(ConditionTypes::READY).1, Reasons::FAILOVER_READY);
+    assert_eq!(good().get(ConditionType::Ready).1, ConditionReason::FailoverReady.as_str());
 }
 
 #[test]
 fn in_sync_lists_the_codes() {
-    assert_eq!(good().get(ConditionTypes::IN_SYNC).1, Reasons::NO_DRIFT);
+    assert_eq!(good().get(ConditionType::InSync).1, ConditionReason::NoDrift.as_str());
     let mut w = good();
     w.findings = vec![finding("HealthCheckThresholdMismatch", "a"), finding("PitrDisabled", "b")];
-    let (s, r, m) = w.get(ConditionTypes::IN_SYNC);
-    assert_eq!((s, r.as_str()), (False, Reasons::DRIFT_DETECTED));
+    let (s, r, m) = w.get(ConditionType::InSync);
+    assert_eq!((s, r.as_str()), (False, ConditionReason::DriftDetected.as_str()));
     assert_eq!(m, "2 differences from the spec: HealthCheckThresholdMismatch, PitrDisabled (see status.drift)");
     w.findings.push(finding("PitrDisabled", "c"));
     assert_eq!(
-        w.get(ConditionTypes::IN_SYNC).2,
+        w.get(ConditionType::InSync).2,
         "3 differences from the spec: HealthCheckThresholdMismatch, PitrDisabled (2) (see status.drift)"
     );
     w.findings.truncate(1);
-    assert!(w.get(ConditionTypes::IN_SYNC).2.starts_with("1 difference from the spec:"));
-    let (s, r, m) = w.get(ConditionTypes::READY);
-    assert_eq!((s, r.as_str()), (False, Reasons::DRIFT_DETECTED));
+    assert!(w.get(ConditionType::InSync).2.starts_with("1 difference from the spec:"));
+    let (s, r, m) = w.get(ConditionType::Ready);
+    assert_eq!((s, r.as_str()), (False, ConditionReason::DriftDetected.as_str()));
     assert!(m.starts_with("InSync is False: 1 difference"), "{m}");
 }
 
 #[test]
 fn primary_healthy_both_ways() {
-    let (s, r, m) = good().get(ConditionTypes::PRIMARY_HEALTHY);
-    assert_eq!((s, r.as_str()), (True, Reasons::HEALTH_CHECK_HEALTHY));
+    let (s, r, m) = good().get(ConditionType::PrimaryHealthy);
+    assert_eq!((s, r.as_str()), (True, ConditionReason::HealthCheckHealthy.as_str()));
     assert!(m.starts_with("15 of 16"), "{m}");
     let mut w = good();
     w.health = Some(HealthStatus {
@@ -161,11 +167,11 @@ fn primary_healthy_both_ways() {
         source: crate::api::HealthSource::Checkers,
         checkers_observed_at: None,
     });
-    assert_eq!(w.get(ConditionTypes::PRIMARY_HEALTHY).0, False);
-    assert_eq!(w.get(ConditionTypes::PRIMARY_HEALTHY).1, Reasons::HEALTH_CHECK_UNHEALTHY);
-    assert_eq!(w.get(ConditionTypes::READY).1, Reasons::HEALTH_CHECK_UNHEALTHY);
+    assert_eq!(w.get(ConditionType::PrimaryHealthy).0, False);
+    assert_eq!(w.get(ConditionType::PrimaryHealthy).1, ConditionReason::HealthCheckUnhealthy.as_str());
+    assert_eq!(w.get(ConditionType::Ready).1, ConditionReason::HealthCheckUnhealthy.as_str());
     w.drill_in_progress = true;
-    assert_eq!(w.get(ConditionTypes::PRIMARY_HEALTHY).1, Reasons::DRILL_IN_PROGRESS);
+    assert_eq!(w.get(ConditionType::PrimaryHealthy).1, ConditionReason::DrillInProgress.as_str());
     w.health = Some(HealthStatus {
         status: HealthState::Unknown,
         checkers_healthy: 0,
@@ -174,29 +180,29 @@ fn primary_healthy_both_ways() {
         source: crate::api::HealthSource::Checkers,
         checkers_observed_at: None,
     });
-    assert_eq!(w.get(ConditionTypes::PRIMARY_HEALTHY).0, Unknown);
+    assert_eq!(w.get(ConditionType::PrimaryHealthy).0, Unknown);
     w.health = None;
-    assert_eq!(w.get(ConditionTypes::PRIMARY_HEALTHY).1, Reasons::HEALTH_UNKNOWN);
-    let (s, r, _) = w.get(ConditionTypes::READY);
-    assert_eq!((s, r.as_str()), (Unknown, Reasons::HEALTH_UNKNOWN));
+    assert_eq!(w.get(ConditionType::PrimaryHealthy).1, ConditionReason::HealthUnknown.as_str());
+    let (s, r, _) = w.get(ConditionType::Ready);
+    assert_eq!((s, r.as_str()), (Unknown, ConditionReason::HealthUnknown.as_str()));
 }
 
 #[test]
 fn replication_healthy_both_ways() {
-    assert_eq!(good().get(ConditionTypes::REPLICATION_HEALTHY).1, Reasons::REPLICAS_ACTIVE);
+    assert_eq!(good().get(ConditionType::ReplicationHealthy).1, ConditionReason::ReplicasActive.as_str());
     let mut w = good();
     if let Some(r) = w.replication.as_mut() {
         r.replicas[0].status = "CREATING".into();
     }
-    let (s, r, m) = w.get(ConditionTypes::REPLICATION_HEALTHY);
-    assert_eq!((s, r.as_str()), (False, Reasons::REPLICA_NOT_ACTIVE));
+    let (s, r, m) = w.get(ConditionType::ReplicationHealthy);
+    assert_eq!((s, r.as_str()), (False, ConditionReason::ReplicaNotActive.as_str()));
     assert!(m.contains("us-west-2 (CREATING)"), "{m}");
     let mut w = good();
     if let Some(r) = w.replication.as_mut() {
         r.replicas[0].lag_seconds = Some(7.25);
     }
-    let (s, r, m) = w.get(ConditionTypes::REPLICATION_HEALTHY);
-    assert_eq!((s, r.as_str()), (False, Reasons::LAG_ABOVE_OBJECTIVE));
+    let (s, r, m) = w.get(ConditionType::ReplicationHealthy);
+    assert_eq!((s, r.as_str()), (False, ConditionReason::LagAboveObjective.as_str()));
     assert!(m.contains("7.2 s") || m.contains("7.3 s"), "{m}");
     // Lag exactly at the objective is within it; unmeasured lag does not fail.
     let mut w = good();
@@ -204,92 +210,97 @@ fn replication_healthy_both_ways() {
         r.lag_seconds = Some(5.0);
         r.replicas[0].lag_seconds = None;
     }
-    assert_eq!(w.get(ConditionTypes::REPLICATION_HEALTHY).0, True);
+    assert_eq!(w.get(ConditionType::ReplicationHealthy).0, True);
     if let Some(r) = w.replication.as_mut() {
         r.lag_seconds = None;
     }
-    assert!(w.get(ConditionTypes::REPLICATION_HEALTHY).2.contains("not measured"));
+    assert!(w.get(ConditionType::ReplicationHealthy).2.contains("not measured"));
     if let Some(r) = w.replication.as_mut() {
         r.replicas.clear();
     }
-    assert_eq!(w.get(ConditionTypes::REPLICATION_HEALTHY).1, Reasons::NO_REPLICAS);
+    assert_eq!(w.get(ConditionType::ReplicationHealthy).1, ConditionReason::NoReplicas.as_str());
     w.replication = None;
-    assert_eq!(w.get(ConditionTypes::REPLICATION_HEALTHY).0, Unknown);
+    assert_eq!(w.get(ConditionType::ReplicationHealthy).0, Unknown);
 }
 
 #[test]
 fn within_objective_both_ways() {
-    let (s, _, m) = good().get(ConditionTypes::WITHIN_OBJECTIVE);
+    let (s, _, m) = good().get(ConditionType::WithinObjective);
     assert_eq!(s, True);
     assert!(m.contains("120 s") && m.contains("42.0 s"), "{m}");
     let mut w = good();
     w.predicted = 301;
-    assert_eq!(w.get(ConditionTypes::WITHIN_OBJECTIVE).1, Reasons::PREDICTED_RTO_ABOVE_OBJECTIVE);
+    assert_eq!(w.get(ConditionType::WithinObjective).1, ConditionReason::PredictedRtoAboveObjective.as_str());
     w.predicted = 300;
-    assert_eq!(w.get(ConditionTypes::WITHIN_OBJECTIVE).0, True, "equal to the objective is within it");
+    assert_eq!(w.get(ConditionType::WithinObjective).0, True, "equal to the objective is within it");
     w.drill = Some(drill(DrillPhase::Succeeded, Some(300.5), Some(false)));
-    assert_eq!(w.get(ConditionTypes::WITHIN_OBJECTIVE).1, Reasons::MEASURED_RTO_ABOVE_OBJECTIVE);
+    assert_eq!(w.get(ConditionType::WithinObjective).1, ConditionReason::MeasuredRtoAboveObjective.as_str());
     w.drill = None;
-    let (s, _, m) = w.get(ConditionTypes::WITHIN_OBJECTIVE);
+    let (s, _, m) = w.get(ConditionType::WithinObjective);
     assert_eq!(s, True);
     assert!(m.contains("no drill"), "{m}");
 }
 
 #[test]
 fn drill_succeeded_both_ways() {
-    let (s, r, m) = good().get(ConditionTypes::DRILL_SUCCEEDED);
-    assert_eq!((s, r.as_str()), (True, Reasons::DRILL_SUCCEEDED));
+    let (s, r, m) = good().get(ConditionType::DrillSucceeded);
+    assert_eq!((s, r.as_str()), (True, ConditionReason::DrillSucceeded.as_str()));
     assert_eq!(m, "Drill weekly failed over in 42.0 s and back in 35.0 s.");
     let mut w = good();
     w.drill = None;
-    assert_eq!(w.get(ConditionTypes::DRILL_SUCCEEDED).1, Reasons::NO_DRILL_YET);
-    assert_eq!(w.get(ConditionTypes::READY).0, True, "no drill yet does not block Ready");
+    assert_eq!(w.get(ConditionType::DrillSucceeded).1, ConditionReason::NoDrillYet.as_str());
+    assert_eq!(w.get(ConditionType::Ready).0, True, "no drill yet does not block Ready");
     let mut failed = drill(DrillPhase::Failed, None, Some(false));
     failed.reason = Some("FailoverTimeout".into());
     failed.message = Some("DNS still answered with the primary at the deadline".into());
     w.drill = Some(failed);
-    let (s, r, m) = w.get(ConditionTypes::DRILL_SUCCEEDED);
-    assert_eq!((s, r.as_str()), (False, Reasons::DRILL_FAILED));
+    let (s, r, m) = w.get(ConditionType::DrillSucceeded);
+    assert_eq!((s, r.as_str()), (False, ConditionReason::DrillFailed.as_str()));
     assert!(m.contains("FailoverTimeout: DNS still answered"), "{m}");
-    assert_eq!(w.get(ConditionTypes::READY).1, Reasons::DRILL_FAILED);
+    assert_eq!(w.get(ConditionType::Ready).1, ConditionReason::DrillFailed.as_str());
     w.drill = Some(drill(DrillPhase::Succeeded, Some(250.0), Some(false)));
-    assert_eq!(w.get(ConditionTypes::DRILL_SUCCEEDED).1, Reasons::DRILL_MISSED_OBJECTIVE);
+    assert_eq!(w.get(ConditionType::DrillSucceeded).1, ConditionReason::DrillMissedObjective.as_str());
     w.drill = Some(drill(DrillPhase::Aborted, None, None));
-    assert_eq!(w.get(ConditionTypes::DRILL_SUCCEEDED).0, Unknown);
-    assert_eq!(w.get(ConditionTypes::DRILL_SUCCEEDED).1, Reasons::DRILL_ABORTED);
-    assert_eq!(w.get(ConditionTypes::READY).0, True, "an aborted drill proves nothing either way");
+    assert_eq!(w.get(ConditionType::DrillSucceeded).0, Unknown);
+    assert_eq!(w.get(ConditionType::DrillSucceeded).1, ConditionReason::DrillAborted.as_str());
+    assert_eq!(w.get(ConditionType::Ready).0, True, "an aborted drill proves nothing either way");
     w.drill = Some(drill(DrillPhase::AwaitingFailover, None, None));
-    assert_eq!(w.get(ConditionTypes::DRILL_SUCCEEDED).1, Reasons::DRILL_NOT_FINISHED);
+    assert_eq!(w.get(ConditionType::DrillSucceeded).1, ConditionReason::DrillNotFinished.as_str());
 }
 
 #[test]
 fn aws_unreachable_makes_aws_conditions_unknown() {
     let mut w = good();
-    w.aws_error = Some("dispatch failure: connection refused".into());
-    for t in [ConditionTypes::IN_SYNC, ConditionTypes::PRIMARY_HEALTHY, ConditionTypes::REPLICATION_HEALTHY] {
+    w.aws_error = Some(crate::aws::AwsError::new(
+        crate::aws::Service::Route53,
+        "GetHostedZone",
+        crate::aws::ErrorKind::Unreachable,
+        "dispatch failure: connection refused",
+    ));
+    for t in [ConditionType::InSync, ConditionType::PrimaryHealthy, ConditionType::ReplicationHealthy] {
         let (s, r, m) = w.get(t);
-        assert_eq!((s, r.as_str()), (Unknown, Reasons::AWS_UNREACHABLE), "{t}");
+        assert_eq!((s, r.as_str()), (Unknown, ConditionReason::AwsUnreachable.as_str()), "{t}");
         assert!(m.contains("connection refused"), "{m}");
     }
-    assert_eq!(w.get(ConditionTypes::WITHIN_OBJECTIVE).0, True, "the prediction needs only the spec");
-    let (s, r, _) = w.get(ConditionTypes::READY);
-    assert_eq!((s, r.as_str()), (Unknown, Reasons::AWS_UNREACHABLE));
+    assert_eq!(w.get(ConditionType::WithinObjective).0, True, "the prediction needs only the spec");
+    let (s, r, _) = w.get(ConditionType::Ready);
+    assert_eq!((s, r.as_str()), (Unknown, ConditionReason::AwsUnreachable.as_str()));
 }
 
 #[test]
 fn invalid_spec_makes_ready_false() {
     let mut w = good();
     w.spec_error = Some("primary.region and secondary.region must differ".into());
-    let (s, r, m) = w.get(ConditionTypes::READY);
-    assert_eq!((s, r.as_str()), (False, Reasons::INVALID_SPEC));
+    let (s, r, m) = w.get(ConditionType::Ready);
+    assert_eq!((s, r.as_str()), (False, ConditionReason::InvalidSpec.as_str()));
     assert!(m.contains("must differ"));
     for t in [
-        ConditionTypes::IN_SYNC,
-        ConditionTypes::PRIMARY_HEALTHY,
-        ConditionTypes::REPLICATION_HEALTHY,
-        ConditionTypes::WITHIN_OBJECTIVE,
+        ConditionType::InSync,
+        ConditionType::PrimaryHealthy,
+        ConditionType::ReplicationHealthy,
+        ConditionType::WithinObjective,
     ] {
-        assert_eq!(w.get(t).1, Reasons::INVALID_SPEC, "{t}");
+        assert_eq!(w.get(t).1, ConditionReason::InvalidSpec.as_str(), "{t}");
     }
 }
 
@@ -305,8 +316,8 @@ fn last_transition_time_moves_only_when_status_changes() {
     let second = w.build(&first, later);
     assert!(second.iter().all(|c| c.last_transition_time == t0()), "{second:#?}");
     assert_ne!(
-        find_condition(&first, "ReplicationHealthy").map(|c| &c.message),
-        find_condition(&second, "ReplicationHealthy").map(|c| &c.message)
+        find_condition(&first, ConditionType::ReplicationHealthy).map(|c| &c.message),
+        find_condition(&second, ConditionType::ReplicationHealthy).map(|c| &c.message)
     );
     // InSync flips (and Ready with it): only those two move.
     w.findings = vec![finding("PitrDisabled", "dynamodb:us-west-2/profiles")];
@@ -320,14 +331,14 @@ fn last_transition_time_moves_only_when_status_changes() {
     w.findings.clear();
     w.health = None;
     let fourth = w.build(&third, even_later);
-    let ready = find_condition(&fourth, "Ready").expect("Ready");
+    let ready = find_condition(&fourth, ConditionType::Ready).expect("Ready");
     assert_eq!((ready.status, ready.last_transition_time), (Unknown, even_later));
-    let in_sync = find_condition(&fourth, "InSync").expect("InSync");
+    let in_sync = find_condition(&fourth, ConditionType::InSync).expect("InSync");
     assert_eq!((in_sync.status, in_sync.last_transition_time), (True, even_later));
     let mut w5 = good();
     w5.drill = Some(drill(DrillPhase::Succeeded, Some(10.0), Some(true)));
     let fifth = w5.build(&fourth, even_later + Duration::minutes(1));
-    assert_eq!(find_condition(&fifth, "DrillSucceeded").map(|c| c.last_transition_time), Some(t0()));
+    assert_eq!(find_condition(&fifth, ConditionType::DrillSucceeded).map(|c| c.last_transition_time), Some(t0()));
 }
 
 #[test]
@@ -344,6 +355,9 @@ fn a_new_reason_under_the_same_status_keeps_the_time() {
     let first = w.build(&[], t0());
     w.drill_in_progress = true;
     let second = w.build(&first, t0() + Duration::minutes(1));
-    let c = find_condition(&second, "PrimaryHealthy").expect("PrimaryHealthy");
-    assert_eq!((c.status, c.reason.as_str(), c.last_transition_time), (False, Reasons::DRILL_IN_PROGRESS, t0()));
+    let c = find_condition(&second, ConditionType::PrimaryHealthy).expect("PrimaryHealthy");
+    assert_eq!(
+        (c.status, c.reason.as_str(), c.last_transition_time),
+        (False, ConditionReason::DrillInProgress.as_str(), t0())
+    );
 }

@@ -26,7 +26,7 @@ fn set(in_sync: ConditionStatus, primary: ConditionStatus, replication: Conditio
 }
 
 fn reasons(t: &[Transition]) -> Vec<(&str, EventType)> {
-    t.iter().map(|x| (x.reason, x.type_)).collect()
+    t.iter().map(|x| (x.reason.as_str(), x.type_)).collect()
 }
 
 use ConditionStatus::{False, True, Unknown};
@@ -81,7 +81,7 @@ fn unknown_is_silent_but_a_first_problem_is_announced() {
 #[test]
 fn our_drill_taking_the_primary_down_is_normal() {
     let mut next = set(True, False, True);
-    next[2].reason = Reasons::DRILL_IN_PROGRESS.into();
+    next[2].reason = ConditionReason::DrillInProgress.as_str().into();
     let t = transitions(&set(True, True, True), &next);
     assert_eq!(reasons(&t), [("PrimaryUnhealthy", EventType::Normal)]);
 }

@@ -21,6 +21,7 @@ pub fn spec() -> RegionalFailoverSpec {
             primary_set_identifier: "primary".into(),
             secondary_set_identifier: "secondary".into(),
             nameservers: vec![],
+            watch_interval_seconds: None,
         },
         health_check: HealthCheckSpec {
             id: HC_ID.into(),
@@ -56,6 +57,7 @@ pub fn health_check() -> HealthCheckObserved {
         failure_threshold: Some(3),
         inverted: false,
         disabled: false,
+        version: Some(1),
         regions: vec!["us-east-1".into(), "us-west-1".into(), "us-west-2".into()],
     }
 }

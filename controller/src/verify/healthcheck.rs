@@ -50,6 +50,17 @@ pub fn health_from_observations(observations: &[CheckerObservation], now: DateTi
     }
 }
 
+/// The verdict routing uses: `Disabled` means healthy whatever the checkers see, `Inverted` turns
+/// their verdict around (an endpoint nobody reports on stays unknown).
+pub fn effective_health(raw: HealthState, inverted: bool, disabled: bool) -> HealthState {
+    match raw {
+        _ if disabled => HealthState::Healthy,
+        HealthState::Healthy if inverted => HealthState::Unhealthy,
+        HealthState::Unhealthy if inverted => HealthState::Healthy,
+        other => other,
+    }
+}
+
 /// Findings for the health check; a missing check yields only [`Code::HealthCheckMissing`].
 pub fn check_health_check(
     spec: &RegionalFailoverSpec,

@@ -25,7 +25,7 @@ pub use endpoint::{
     PROPAGATION_ALLOWANCE_SECONDS, active_region, normalize_alias_target, normalize_endpoint, predicted_rto_seconds,
     same_endpoint,
 };
-pub use healthcheck::{check_health_check, health_check_type_str, health_from_observations};
+pub use healthcheck::{check_health_check, effective_health, health_check_type_str, health_from_observations};
 pub use records::{check_records, record_resource, record_type_str};
 pub use snapshot::*;
 pub use table::{GLOBAL_TABLE_VERSION, MISSING, check_table, replica_states, stream_view_type_str, table_resource};

@@ -35,6 +35,8 @@ pub struct HealthCheckObserved {
     pub failure_threshold: Option<u32>,
     pub inverted: bool,
     pub disabled: bool,
+    /// `HealthCheckVersion`, incremented by Route 53 on every change.
+    pub version: Option<i64>,
     /// Checker regions configured; empty means Route 53's default (all regions).
     pub regions: Vec<String>,
 }

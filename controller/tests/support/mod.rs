@@ -6,6 +6,7 @@ pub mod aws_fixtures;
 pub mod baseline;
 pub mod cluster;
 pub mod endpoint;
+pub mod fake_dns;
 pub mod localaws;
 pub mod manifests;
 pub mod operator;

@@ -1,0 +1,52 @@
+//! The preflight judgement on its own: messages name the input and what to do.
+
+use super::*;
+use crate::drill::evidence::{HostFacts, ServerAnswer, SettingsFacts};
+
+fn good() -> Observation {
+    let at = chrono::Utc::now();
+    let servers = vec![ServerAnswer { server: "ns-1".into(), answer: Evidence::Read(Answer::Primary) }];
+    Observation {
+        dns: Some(DnsView { servers, answered_at: at }),
+        health_check: Some(Evidence::Read(Some(CheckState {
+            id: "hc".into(),
+            inverted: false,
+            disabled: false,
+            version: Some(3),
+        }))),
+        checkers: Some(Evidence::Read(CheckerVerdict::Healthy)),
+        primary_probe: Some(Evidence::Read(())),
+        secondary_probe: Some(Evidence::Read(())),
+        settings: Some(Evidence::Read(SettingsFacts::default())),
+        host: HostFacts { suspended: false, drills_stopped: None, failsafe_configured: true, abort: None },
+    }
+}
+
+#[test]
+fn all_good_returns_the_check_to_capture() {
+    let check = judge(&good()).expect("may start");
+    assert_eq!((check.version, check.inverted), (Some(3), false));
+}
+
+#[test]
+fn an_unreadable_input_is_named_with_its_error() {
+    let mut o = good();
+    o.checkers = Some(Evidence::unreadable("Route 53 GetHealthCheckStatus failed: Throttling: Rate exceeded"));
+    let (reason, message) = judge(&o).expect_err("refused");
+    assert_eq!(reason, DrillReason::PreflightUnreadable);
+    assert!(message.starts_with("Route 53's checkers (GetHealthCheckStatus) could not be read"), "{message}");
+    assert!(message.contains("Throttling"), "{message}");
+}
+
+#[test]
+fn dns_already_on_the_secondary_with_failing_checkers_is_a_real_incident() {
+    let mut o = good();
+    o.dns = Some(DnsView {
+        servers: vec![ServerAnswer { server: "ns-1".into(), answer: Evidence::Read(Answer::Secondary) }],
+        answered_at: chrono::Utc::now(),
+    });
+    o.checkers = Some(Evidence::Read(CheckerVerdict::Unhealthy));
+    let (reason, message) = judge(&o).expect_err("refused");
+    assert_eq!(reason, DrillReason::PrimaryUnhealthy);
+    assert!(message.contains("real incident"), "{message}");
+}

@@ -1,0 +1,145 @@
+//! What every reconcile shares, and what the process remembers per object between reconciles
+//! (docs/architecture.md, "One reconcile").
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use kube::{
+    Client, ResourceExt,
+    runtime::events::{Recorder, Reporter},
+};
+use tokio::time::Instant;
+
+use crate::{
+    api::RegionalFailover,
+    aws::Aws,
+    drill::{actions::FailsafeConfig, sense::Senses},
+    metrics::{Metrics, Probes},
+};
+
+/// How the operator is configured beyond AWS: drills and the DNS watch.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub failsafe: FailsafeConfig,
+    /// Who this process is, as written into drill locks ("operator POD (REGION)").
+    pub identity: String,
+    /// Namespace of the operator itself: where the drill stop switch lives.
+    pub namespace: String,
+    /// The chart's `drills.enabled`: `false` refuses every drill and stops running ones.
+    pub drills_enabled: bool,
+    /// How often each object's authoritative answer is checked between verifications.
+    pub dns_watch: Duration,
+    /// The same while something looks wrong (DNS not on the primary, a drill, an error).
+    pub dns_watch_alert: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            failsafe: FailsafeConfig {
+                group: crate::drill::actions::DEFAULT_FAILSAFE_GROUP.into(),
+                ..FailsafeConfig::default()
+            },
+            identity: "regional-failover".into(),
+            namespace: "default".into(),
+            drills_enabled: true,
+            dns_watch: Duration::from_secs(5),
+            dns_watch_alert: Duration::from_secs(1),
+        }
+    }
+}
+
+/// A drill this process is driving, with the reads it keeps between steps.
+pub struct DrillMemory {
+    /// `startedAt` of the record: another record means another drill.
+    pub started: chrono::DateTime<chrono::Utc>,
+    pub senses: Senses,
+}
+
+/// Per-object memory: gone with the process, so nothing in it may be needed for safety (status
+/// holds that); it only saves work and keeps cadences.
+#[derive(Default)]
+pub struct ObjectMemory {
+    /// The spec's validation verdict for one generation: validation serialises the object and
+    /// runs the CRD's CEL rules, and a generation's spec never changes.
+    pub verdict: Option<(i64, Option<String>)>,
+    /// When the next full verification is due.
+    pub verify_at: Option<Instant>,
+    /// When the authoritative answer is next checked.
+    pub dns_at: Option<Instant>,
+    pub drill: Option<DrillMemory>,
+    /// The status as this process last wrote it: the base of the next write, since the watch
+    /// cache may not have seen that write yet (a drill must never step from a stale record).
+    pub written: Option<crate::api::RegionalFailoverStatus>,
+    /// Consecutive failed verifications, for backoff.
+    pub failures: u32,
+}
+
+/// Shared by every reconcile.
+pub struct Context {
+    pub client: Client,
+    pub aws: Aws,
+    pub metrics: Metrics,
+    pub probes: Arc<Probes>,
+    pub recorder: Recorder,
+    pub settings: Settings,
+    /// Set while the controller stops (shutdown or lost lease): drills restore now.
+    pub stopping: Arc<AtomicBool>,
+    memory: Mutex<HashMap<String, ObjectMemory>>,
+    /// The stop switch, read at most once a second.
+    pub(super) stop_switch: tokio::sync::Mutex<Option<(Instant, crate::drill::evidence::Evidence<Option<String>>)>>,
+}
+
+impl Context {
+    pub fn new(client: Client, aws: Aws, metrics: Metrics, probes: Arc<Probes>, settings: Settings) -> Context {
+        let reporter = Reporter { controller: "regional-failover".into(), instance: Some(settings.identity.clone()) };
+        Context {
+            recorder: Recorder::new(client.clone(), reporter),
+            client,
+            aws,
+            metrics,
+            probes,
+            settings,
+            stopping: Arc::new(AtomicBool::new(false)),
+            memory: Mutex::new(HashMap::new()),
+            stop_switch: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Runs `f` on the object's memory (created on first use). Never held across an await.
+    pub fn with_memory<T>(&self, key: &str, f: impl FnOnce(&mut ObjectMemory) -> T) -> T {
+        let mut memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        f(memory.entry(key.to_string()).or_default())
+    }
+
+    /// Forgets a deleted object.
+    pub fn forget(&self, key: &str) {
+        self.memory.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    }
+
+    /// Objects with a drill this process drives.
+    pub fn drilling(&self) -> Vec<String> {
+        let memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        memory.iter().filter(|(_, m)| m.drill.is_some()).map(|(k, _)| k.clone()).collect()
+    }
+
+    /// Objects remembered (tests and benchmarks check that deletions clean up).
+    pub fn remembered(&self) -> usize {
+        self.memory.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+/// `namespace/name`: the key of the per-object memory and of the metrics' labels.
+pub fn key_of(rf: &RegionalFailover) -> String {
+    format!("{}/{}", rf.namespace().unwrap_or_default(), rf.name_any())
+}

@@ -1,0 +1,95 @@
+//! The controller loop around [`super::reconcile`]: the watch, what triggers a reconcile, how
+//! many run at once, and the shutdown that restores running drills first.
+
+use std::{sync::Arc, sync::atomic::Ordering, time::Duration};
+
+use futures::StreamExt;
+use kube::{
+    Api, Resource, ResourceExt,
+    api::ListParams,
+    runtime::{Controller, WatchStreamExt, controller, reflector, watcher},
+};
+use tracing::info;
+
+use super::{Context, drills, error_policy, reconcile};
+use crate::{Error, api::RegionalFailover, metrics::Probes};
+
+/// Reconciles in flight at once: bounds API server connections and memory however many objects
+/// there are. Drills take one step per reconcile, so they never hold a slot for long.
+const MAX_CONCURRENT_RECONCILES: u16 = 8;
+/// How long a stopping operator spends restoring the drills it drives (the chart's grace period
+/// leaves room for it).
+const DRAIN_LIMIT: Duration = Duration::from_secs(15);
+
+/// Proves the watch can be established (CRD installed, RBAC granted) and marks the process ready.
+/// A standby replica is ready too: readiness must not depend on holding the lease, or a rolling
+/// update would wait forever for the new pod.
+pub async fn check_access(api: &Api<RegionalFailover>, probes: &Probes) -> Result<(), Error> {
+    api.list(&ListParams::default().limit(1)).await?;
+    probes.api_contact();
+    probes.set_watch_ready(true);
+    Ok(())
+}
+
+/// Drops what the controller never reads from the cached copies: managed fields (several KiB per
+/// object once status is written by server-side apply) and kubectl's last-applied copy.
+fn slim(rf: &mut RegionalFailover) {
+    rf.managed_fields_mut().clear();
+    rf.annotations_mut().remove("kubectl.kubernetes.io/last-applied-configuration");
+}
+
+/// What a user (not the controller's own status writes) changed: spec, annotations, deletion.
+fn user_change(rf: &RegionalFailover) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    rf.meta().generation.hash(&mut hasher);
+    rf.meta().annotations.hash(&mut hasher);
+    rf.meta().deletion_timestamp.as_ref().map(|t| t.0.to_string()).hash(&mut hasher);
+    Some(hasher.finish())
+}
+
+/// Runs the controller until `shutdown` resolves, then restores the drills this process drives.
+pub async fn run(
+    ctx: Arc<Context>,
+    api: Api<RegionalFailover>,
+    shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
+) {
+    info!("controller started");
+    ctx.stopping.store(false, Ordering::SeqCst);
+    let stopping = ctx.stopping.clone();
+    let shutdown = async move {
+        shutdown.await;
+        stopping.store(true, Ordering::SeqCst);
+    };
+    let (reader, writer) = reflector::store();
+    // Every status write changes the object (timestamps); reacting to those events would verify
+    // each object again at once, forever. Only what a user changes triggers: spec (generation),
+    // annotations (drill requests) and deletion. Everything else comes from the requeue.
+    let trigger = watcher(api, watcher::Config::default().any_semantic())
+        .default_backoff()
+        .modify(slim)
+        .reflect(writer)
+        .applied_objects()
+        .predicate_filter(user_change, Default::default());
+    Controller::for_stream(trigger, reader)
+        .with_config(controller::Config::default().concurrency(MAX_CONCURRENT_RECONCILES))
+        .graceful_shutdown_on(shutdown)
+        .run(reconcile, error_policy, ctx.clone())
+        .for_each(|res| {
+            let ctx = ctx.clone();
+            async move {
+                ctx.probes.api_contact();
+                if let Err(e) = res {
+                    tracing::debug!(error = %e, "reconcile loop error");
+                }
+            }
+        })
+        .await;
+    ctx.stopping.store(true, Ordering::SeqCst);
+    let drilling = ctx.drilling();
+    if !drilling.is_empty() {
+        info!(drills = drilling.len(), "restoring running drills before stopping");
+        drills::drain(&ctx, DRAIN_LIMIT).await;
+    }
+    info!("controller stopped");
+}

@@ -189,7 +189,7 @@ fn drifted_snapshot(spec: &RegionalFailoverSpec) -> AwsSnapshot {
 /// One reconcile's observations: the snapshot, the DNS answer and a replication probe.
 fn observed(spec: &RegionalFailoverSpec, snapshot: AwsSnapshot, answer: &str, lag: f64) -> Observed {
     Observed {
-        aws: status::AwsRead::Read(snapshot),
+        aws: status::AwsRead::Read(Box::new(snapshot)),
         dns_answer: Some(Ok(vec![answer.to_string()])),
         lag_probe: Some(LagProbe {
             lags: spec.table.replica_regions.iter().map(|r| (r.clone(), Some(lag))).collect(),

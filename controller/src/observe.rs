@@ -76,7 +76,7 @@ pub async fn observe(
         .is_none_or(|at| now - at >= chrono::Duration::seconds(i64::from(probe.interval_seconds)));
     let lag_probe = if probe.enabled && due && snapshot.is_ok() { probe_lag(spec, aws, now).await } else { None };
     let aws = match snapshot {
-        Ok(s) => AwsRead::Read(s),
+        Ok(s) => AwsRead::Read(Box::new(s)),
         Err(e) => AwsRead::Failed(e),
     };
     Observed { spec_error: None, aws, dns_answer, lag_probe }

@@ -169,3 +169,45 @@ async fn check_reports_each_drift_kind_with_exit_codes() {
     assert_eq!(code, 2, "AWS unreachable");
     assert!(err.contains("cannot read AWS"), "{err}");
 }
+
+/// `check`, the controller and `drill` validate a spec the same way: a schedule that CEL cannot
+/// judge but the scheduler cannot parse is an error everywhere.
+#[tokio::test(flavor = "multi_thread")]
+async fn check_rejects_a_schedule_the_controller_rejects() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let manifest = dir.path().join("rf.yaml");
+    let text = fx::loopback_manifest("bad-cron", "default", "Z1", "check.test", "hc", 8080, "127.0.0.1:53")
+        + "  drills: [{ name: weekly, schedule: \"61 * * * *\", timeoutSeconds: 600 }]\n";
+    std::fs::write(&manifest, text).expect("manifest written");
+    let (code, json, err) = check(&manifest, "http://127.0.0.1:9");
+    assert_eq!(code, 2, "invalid spec: {json:#} {err}");
+    assert!(err.contains("\"61 * * * *\" is not a valid cron expression"), "{err}");
+}
+
+/// With the health check inverted (someone forgot to undo it), Route 53 routes to the secondary
+/// although every checker sees the primary healthy: the status says the primary is not healthy.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_inverted_check_reads_unhealthy_next_to_the_secondary_answering() {
+    let local = LocalAws::start(&["--time-scale", "0.1"]);
+    let port = free_port_on_both();
+    let _primary = ApiEndpoint::new(([127, 0, 0, 1], port).into());
+    let _secondary = ApiEndpoint::new(([127, 0, 0, 2], port).into());
+    let r53 = local.route53().await;
+    let (east, west) = (local.dynamodb("us-east-1").await, local.dynamodb("us-west-2").await);
+    let (zone, hc) = fx::loopback_baseline(&r53, &east, &west, "inverted.test", port).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let manifest = dir.path().join("rf.yaml");
+    let text = fx::loopback_manifest("inverted", "default", &zone, "inverted.test", &hc, port, &local.dns.to_string());
+    std::fs::write(&manifest, text).expect("manifest written");
+    r53.update_health_check().health_check_id(&hc).inverted(true).send().await.expect("inverted");
+    let json = eventually("DNS on the secondary", std::time::Duration::from_secs(30), || {
+        let (_, json, _) = check(&manifest, &local.endpoint);
+        async move { (json[0]["status"]["activeRegion"] == "us-west-2").then_some(json) }
+    })
+    .await;
+    let conditions = json[0]["status"]["conditions"].as_array().cloned().unwrap_or_default();
+    let primary = conditions.iter().find(|c| c["type"] == "PrimaryHealthy").expect("PrimaryHealthy");
+    assert_eq!(primary["status"], "False", "{json:#}");
+    assert_ne!(json[0]["status"]["health"]["status"], "Healthy", "{json:#}");
+    assert!(codes(&json).contains(&"HealthCheckInverted".to_string()), "{json:#}");
+}

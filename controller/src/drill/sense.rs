@@ -74,9 +74,12 @@ impl<T> Drop for Slow<T> {
     }
 }
 
+/// Each authoritative server as written, with its addresses (or why it did not resolve).
+type Servers = Vec<(String, Result<Vec<SocketAddr>, DnsError>)>;
+
 /// What a drill keeps between steps: resolved servers and the background reads.
 pub struct Senses {
-    servers: Option<Vec<(String, Result<Vec<SocketAddr>, DnsError>)>>,
+    servers: Option<Servers>,
     health_check: Slow<Evidence<Option<CheckState>>>,
     checkers: Slow<Evidence<CheckerVerdict>>,
     primary: Slow<Evidence<()>>,

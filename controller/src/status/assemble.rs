@@ -25,7 +25,7 @@ pub enum AwsRead {
     /// Not read (the spec is invalid).
     #[default]
     NotRead,
-    Read(AwsSnapshot),
+    Read(Box<AwsSnapshot>),
     /// The error stays typed: a denial and an outage read differently in the conditions.
     Failed(AwsError),
 }

@@ -10,7 +10,7 @@ fn now() -> DateTime<Utc> {
 fn matching_snapshot_is_in_sync_and_primary_active() {
     let spec = fixtures::spec();
     let observed = Observed {
-        aws: AwsRead::Read(fixtures::snapshot()),
+        aws: AwsRead::Read(Box::new(fixtures::snapshot())),
         dns_answer: Some(Ok(vec![spec.primary.endpoint.clone()])),
         ..Observed::default()
     };
@@ -36,7 +36,7 @@ fn without_a_checker_read_an_answer_naming_the_primary_is_the_health_verdict() {
         })
         .to_vec();
     let read = Observed {
-        aws: AwsRead::Read(with_checkers),
+        aws: AwsRead::Read(Box::new(with_checkers)),
         dns_answer: Some(Ok(vec![spec.primary.endpoint.clone()])),
         ..Observed::default()
     };
@@ -48,7 +48,7 @@ fn without_a_checker_read_an_answer_naming_the_primary_is_the_health_verdict() {
     let mut no_read = fixtures::snapshot();
     no_read.checker_observations.clear();
     let later = now() + chrono::Duration::seconds(60);
-    let by_dns = Observed { aws: AwsRead::Read(no_read.clone()), ..read.clone() };
+    let by_dns = Observed { aws: AwsRead::Read(Box::new(no_read.clone())), ..read.clone() };
     let second = assemble(&spec, Some(1), &first.status, &by_dns, later);
     let health = second.status.health.clone().expect("health");
     assert_eq!((health.status, health.source, health.observed_at), (HealthState::Healthy, HealthSource::Dns, later));
@@ -62,7 +62,7 @@ fn without_a_checker_read_an_answer_naming_the_primary_is_the_health_verdict() {
 
     // An answer naming the secondary means the primary's check fails.
     let secondary = Observed {
-        aws: AwsRead::Read(no_read.clone()),
+        aws: AwsRead::Read(Box::new(no_read.clone())),
         dns_answer: Some(Ok(vec![spec.secondary.endpoint.clone()])),
         ..Observed::default()
     };
@@ -75,8 +75,11 @@ fn without_a_checker_read_an_answer_naming_the_primary_is_the_health_verdict() {
     assert!(unhealthy.message.contains("answer with the secondary"), "{}", unhealthy.message);
 
     // No answer naming either endpoint is no verdict: the health stays as last known.
-    let unknown =
-        Observed { aws: AwsRead::Read(no_read), dns_answer: Some(Err("no answer".into())), ..Observed::default() };
+    let unknown = Observed {
+        aws: AwsRead::Read(Box::new(no_read)),
+        dns_answer: Some(Err("no answer".into())),
+        ..Observed::default()
+    };
     let fourth = assemble(&spec, Some(1), &third.status, &unknown, later + chrono::Duration::seconds(120));
     assert_eq!(fourth.status.health, third.status.health);
 }
@@ -84,7 +87,7 @@ fn without_a_checker_read_an_answer_naming_the_primary_is_the_health_verdict() {
 #[test]
 fn aws_error_keeps_last_observations_but_conditions_go_unknown() {
     let spec = fixtures::spec();
-    let ok = Observed { aws: AwsRead::Read(fixtures::snapshot()), ..Observed::default() };
+    let ok = Observed { aws: AwsRead::Read(Box::new(fixtures::snapshot())), ..Observed::default() };
     let first = assemble(&spec, Some(1), &RegionalFailoverStatus::default(), &ok, now());
     let failed = Observed {
         aws: AwsRead::Failed(crate::aws::AwsError::new(
@@ -107,7 +110,7 @@ fn probe_lag_is_the_slowest_replica() {
     let spec = fixtures::spec();
     let region = spec.secondary.region.clone();
     let observed = Observed {
-        aws: AwsRead::Read(fixtures::snapshot()),
+        aws: AwsRead::Read(Box::new(fixtures::snapshot())),
         lag_probe: Some(LagProbe { lags: vec![(region.clone(), Some(0.8))], probed_at: now() }),
         ..Observed::default()
     };
@@ -116,7 +119,7 @@ fn probe_lag_is_the_slowest_replica() {
     assert_eq!(repl.lag_seconds, Some(0.8));
     assert_eq!(repl.replicas.iter().find(|r| r.region == region).and_then(|r| r.lag_seconds), Some(0.8));
     let unseen = Observed {
-        aws: AwsRead::Read(fixtures::snapshot()),
+        aws: AwsRead::Read(Box::new(fixtures::snapshot())),
         lag_probe: Some(LagProbe { lags: vec![(region, None)], probed_at: now() }),
         ..Observed::default()
     };

@@ -17,8 +17,14 @@ def parse_args(argv):
     p.add_argument("--replication-delay", type=float, default=None, help="seconds (default 0.5)")
     p.add_argument("--map-endpoint", action="append", default=[], metavar="HOST[:PORT]=IP:PORT",
                    help="probe this health-check target at a local address instead (repeatable)")
+    p.add_argument("--iam", choices=("off", "enforce"), default="off",
+                   help="enforce: authenticate SigV4 keys and evaluate identity policies (default off: allow all)")
+    p.add_argument("--root-access-key", action="append", default=None, metavar="KEY",
+                   help="access key that acts as the account root (repeatable; default: testing and local)")
     p.add_argument("--verbose", action="store_true", help="log every request")
     args = p.parse_args(argv)
+    if args.root_access_key is None:
+        args.root_access_key = ["testing", "local"]
     if args.time_scale <= 0:
         p.error("--time-scale must be positive")
     for mapping in args.map_endpoint:

@@ -4,8 +4,10 @@ import json
 
 from werkzeug.wrappers import Request, Response
 
+from . import control_fidelity
 from .faults import FAULTS
 from .health import ENGINE
+from .iam_control import ROUTES as IAM_ROUTES
 from .replication import REPLICATOR
 from .scheduler_fire import FIRER
 from .state import LOCK, SETTINGS
@@ -29,13 +31,15 @@ def _settings() -> dict:
 
 
 def _health_checks(_body, args, hc_id=None):
+    if hc_id is not None and hc_id.endswith("/changes"):
+        return control_fidelity.health_check_changes(hc_id[: -len("/changes")], args)
     with LOCK:
-        items = [ENGINE.describe(rt) for rt in ENGINE.runtimes.values()]
+        items = [control_fidelity.add_truth(ENGINE.describe(rt), hc_id is not None) for rt in ENGINE.runtimes.values()
+                 if hc_id is None or rt.hc_id == hc_id]
     if hc_id is not None:
-        found = [i for i in items if i["healthCheckId"] == hc_id]
-        if not found:
+        if not items:
             return 404, {"error": f"no health check {hc_id}"}
-        return 200, found[0]
+        return 200, items[0]
     return 200, {"healthChecks": items}
 
 
@@ -156,7 +160,11 @@ ROUTES = {
     ("DELETE", "/faults"): _faults_clear,
     ("GET", "/scheduler/fired"): _fired,
 }
+ROUTES.update(IAM_ROUTES)
+ROUTES.update(control_fidelity.ROUTES)
 PREFIX_ROUTES = {("GET", "/healthchecks/"): _health_checks, ("DELETE", "/faults/"): _fault_delete}
+PREFIX_ROUTES.update(control_fidelity.PREFIX_ROUTES)
+SETTABLE.update(control_fidelity.SETTABLE)
 
 
 def handle(environ, start_response):

@@ -8,10 +8,12 @@ import collections
 import socket
 import socketserver
 import threading
+import time
 
-from dnslib import QTYPE, RCODE, RR, DNSRecord
+from dnslib import QTYPE, RCODE, RR, DNSError, DNSRecord
 from dnslib.server import BaseResolver, DNSHandler, DNSLogger, DNSServer
 
+from .dns_faults import DNS_FAULTS
 from .resolver import Resolver, norm
 from .state import LOCK, STOP, iso, log, now
 
@@ -73,9 +75,10 @@ class DnsTracker:
             for key in [k for k in self.current if k not in seen]:
                 del self.current[key]
 
-    def record_query(self, qname: str, qtype: str, rcode: str, values: list, protocol: str):
+    def record_query(self, qname: str, qtype: str, rcode: str, values: list, protocol: str,
+                     fault: str | None = None, delay_ms: int = 0):
         self.queries.append({"at": iso(now()), "name": qname, "type": qtype, "rcode": rcode,
-                             "values": values, "protocol": protocol})
+                             "values": values, "protocol": protocol, "fault": fault, "delayMs": delay_ms})
 
 
 class _Resolver(BaseResolver):
@@ -87,17 +90,32 @@ class _Resolver(BaseResolver):
         reply = request.reply(ra=0, aa=1)
         q = request.q
         qname, qtype = str(q.qname), QTYPE.get(q.qtype, str(q.qtype))
+        protocol = getattr(handler, "protocol", "?")
+        fault = DNS_FAULTS.decide(qname, qtype, protocol)
         with LOCK:
             ans = self.resolver.resolve(qname, qtype)
-        if ans.rcode == "REFUSED":
+        rcode = ans.rcode if fault.kind is None else {"servfail": "SERVFAIL", "refused": "REFUSED"}.get(fault.kind)
+        if rcode == "REFUSED":
             reply.header.aa = 0
-        reply.header.rcode = getattr(RCODE, ans.rcode)
-        for rr in ans.answer:
-            reply.add_answer(*_to_rr(rr))
-        for rr in ans.authority:
-            reply.add_auth(*_to_rr(rr))
-        self.tracker.record_query(norm(qname), qtype, ans.rcode, [r.value for r in ans.answer],
-                                  getattr(handler, "protocol", "?"))
+        if fault.kind is None:
+            reply.header.rcode = getattr(RCODE, ans.rcode)
+            for rr in ans.answer:
+                reply.add_answer(*_to_rr(rr))
+            for rr in ans.authority:
+                reply.add_auth(*_to_rr(rr))
+        elif rcode is not None:
+            reply.header.rcode = getattr(RCODE, rcode)
+        self.tracker.record_query(norm(qname), qtype, rcode or "DROPPED",
+                                  [r.value for r in ans.answer] if fault.kind is None else [], protocol,
+                                  fault=fault.kind or ("delay" if fault.delay_ms else None), delay_ms=fault.delay_ms)
+        if fault.delay_ms:
+            # The answer reflects the state when the query arrived, like a packet held in the network;
+            # nothing is locked while waiting.
+            time.sleep(fault.delay_ms / 1000.0)
+        if fault.kind == "drop":
+            # dnslib sends nothing when the resolver raises DNSError (UDP: no datagram; TCP: the
+            # connection closes without an answer).
+            raise DNSError(f"dropped by fault rule {','.join(fault.rule_ids)}")
         return reply
 
 

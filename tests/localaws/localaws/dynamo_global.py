@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 
+from . import replica_states
 from .state import LOCK, SETTINGS, log, now
 
 VERSION = "2019.11.21"
@@ -164,6 +165,7 @@ def _describe(original):
             desc["TableStatus"] = mine.status()
         elif any(grp.regions[r].status() != "ACTIVE" for r in others):
             desc["TableStatus"] = "UPDATING"
+        replica_states.decorate_table(grp, self.region_name, desc, bool(others))
         return result
     return describe
 
@@ -175,6 +177,7 @@ def _replica_description(grp: Group, region: str) -> dict:
            "ReplicaTableClassSummary": {"TableClass": "STANDARD"}}
     if rep.kms_key:
         out["KMSMasterKeyId"] = rep.kms_key
+    replica_states.decorate_replica(grp, region, out)
     return out
 
 
@@ -197,6 +200,7 @@ def json_response(payload: dict):
 def update_table(req, body: dict) -> dict:
     """Applies ReplicaUpdates; returns the body to forward to moto for everything else."""
     name = body.get("TableName", "").split("/")[-1]
+    mode, witness = replica_states.validate_update(body)
     for update in body.get("ReplicaUpdates") or []:
         if "Create" in update:
             create_replica(req.account, req.region, name, update["Create"]["RegionName"],
@@ -204,7 +208,9 @@ def update_table(req, body: dict) -> dict:
         elif "Delete" in update:
             delete_replica(req.account, req.region, name, update["Delete"]["RegionName"])
         # "Update" only changes per-replica throughput/index settings: accepted, nothing to model.
-    rest = {k: v for k, v in body.items() if k != "ReplicaUpdates"}
+    replica_states.apply_update(req.account, req.region, name, mode, witness)
+    rest = {k: v for k, v in body.items()
+            if k not in ("ReplicaUpdates", "MultiRegionConsistency", "GlobalTableWitnessUpdates")}
     rest["TableName"] = name
     return rest
 

@@ -10,7 +10,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from . import hc_history, r53_kinds
 from . import probe as probing
+from .regions import REGIONS
 from .state import LOCK, SETTINGS, STOP, iso, log, now
 
 DEFAULT_REGIONS = ["us-east-1", "us-west-1", "us-west-2", "eu-west-1",
@@ -62,7 +64,8 @@ def _config(hc) -> dict:
             "path": hc.resource_path, "fqdn": hc.fqdn, "search": hc.search_string,
             "interval": int(hc.request_interval or 30), "threshold": int(hc.failure_threshold or 3),
             "regions": tuple(hc.regions or DEFAULT_REGIONS), "sni": bool(hc.enable_sni),
-            "children": tuple(hc.children or ()), "health_threshold": int(hc.health_threshold or 0)}
+            "children": tuple(hc.children or ()), "health_threshold": int(hc.health_threshold or 0),
+            "alarm": r53_kinds.alarm_key(hc), "insufficient": getattr(hc, "insufficient_data_health_status", None)}
 
 
 class HealthEngine:
@@ -124,6 +127,7 @@ class HealthEngine:
                     self.runtimes[key] = rt
                     self._start_checkers(rt)
                     self._evaluate(rt, "created")
+                    hc_history.effective(rt, initial=True)
                 elif cfg != rt.config:
                     rt.config = cfg
                     self._start_checkers(rt)
@@ -133,6 +137,7 @@ class HealthEngine:
                     rt.pending.append((now() + SETTINGS.route53_config_propagation_seconds, *flags))
                 while rt.pending and rt.pending[0][0] <= now():
                     _, rt.inverted, rt.disabled = rt.pending.pop(0)
+                    hc_history.effective(rt)
                     self._evaluate(rt, f"config inverted={rt.inverted} disabled={rt.disabled}")
                 rt.version = version
                 if cfg["type"] in ("CALCULATED", "CLOUDWATCH_METRIC"):
@@ -167,7 +172,8 @@ class HealthEngine:
             next_t += interval
             with LOCK:
                 cfg, disabled = rt.config, rt.disabled
-            if not disabled:  # a disabled check is not probed at all
+            # A disabled check is not probed at all; the checker of an unreachable region reports nothing.
+            if not disabled and REGIONS.reachable(checker.region):
                 result, forced = self._observe(rt, cfg, checker.region)
                 with LOCK:
                     if stop.is_set():
@@ -241,6 +247,7 @@ class HealthEngine:
             c.last_failure = (result.status, c.last_checked)
             if c.view and c.fail_streak >= threshold:
                 c.view = False
+        hc_history.on_probe(rt, c, result, forced, REGIONS.reachable)
 
     # ---- evaluation ------------------------------------------------------------------------
     def _base_health(self, rt: Runtime) -> bool:
@@ -248,12 +255,19 @@ class HealthEngine:
         if kind == "CALCULATED":
             healthy_children = sum(1 for child in rt.config["children"] if self.is_healthy(rt.account, child))
             return healthy_children >= rt.config["health_threshold"]
-        if kind in ("CLOUDWATCH_METRIC", "RECOVERY_CONTROL") or not rt.checkers:
+        if kind == "CLOUDWATCH_METRIC":
+            return r53_kinds.alarm_health(rt)
+        if kind == "RECOVERY_CONTROL" or not rt.checkers:
             return True
-        return sum(c.view for c in rt.checkers) > HEALTHY_FRACTION * len(rt.checkers)
+        # Checkers of unreachable regions leave the aggregate; with none left, the last views stand.
+        reporting = [c for c in rt.checkers if REGIONS.reachable(c.region)] or rt.checkers
+        return sum(c.view for c in reporting) > HEALTHY_FRACTION * len(reporting)
 
     def _evaluate(self, rt: Runtime, reason: str):
-        status = True if rt.disabled else (self._base_health(rt) != rt.inverted)
+        base = self._base_health(rt)
+        if rt.config["type"] in ("CALCULATED", "CLOUDWATCH_METRIC"):
+            hc_history.on_base(rt, base, reason)
+        status = True if rt.disabled else (base != rt.inverted)
         if status == rt.healthy:
             return
         at = now()
@@ -279,8 +293,10 @@ class HealthEngine:
             if rule.get("immediate") and rule.get("result") is not None:
                 for rt in list(self.runtimes.values()):
                     for c in rt.checkers:
-                        if self._force_for(rt, rt.config, c.region) is not None:
-                            c.view, c.forced = rule["result"] == "healthy", True
+                        # Each checker takes the result of the rule that matches it, not the new rule's.
+                        match = self._force_for(rt, rt.config, c.region)
+                        if match is not None:
+                            c.view, c.forced = match["result"] == "healthy", True
                     self._evaluate(rt, "forced immediately")
             return {"forced": list(self.forced)}
 

@@ -2,12 +2,13 @@
 protocol (query, JSON, CBOR) and both GetMetricStatistics and GetMetricData serve them:
 
 - AWS/Route53 HealthCheckStatus (1/0) and HealthCheckPercentageHealthy, dimension HealthCheckId,
-  in us-east-1 (where Route 53 publishes);
-- AWS/DynamoDB ReplicationLatency (ms), dimensions TableName + ReceivingRegion, in the source
-  region: the mean measured latency of the period, or the age of the oldest unreplicated write
-  while replication is delayed or paused.
-
-One datapoint per period of 60 s x --time-scale (at least 1 s).
+  in us-east-1 (where Route 53 publishes), one datapoint per 60 s x --time-scale (at least 1 s);
+- AWS/DynamoDB ReplicationLatency (Milliseconds), dimensions TableName + ReceivingRegion, in the
+  source region: one sample per replicated write, stamped with the wall-clock time it was applied in
+  the receiving region, valued at its measured source->target delay. DynamoDB defines the metric as
+  the time between a write and its appearance in the other replica, so a write that has not appeared
+  yet has no sample: while replication is held (paused, region unreachable, replica not ACTIVE) the
+  metric is missing, and the held writes report their whole delay once they apply.
 """
 
 import threading
@@ -20,6 +21,7 @@ _last = {"at": 0.0}
 
 def reset():
     _last["at"] = time.time()
+    _latency_samples.clear()
 
 
 def start():
@@ -41,10 +43,9 @@ def publish():
     from moto.core.utils import utcnow
 
     from .health import ENGINE
-    from .replication import REPLICATOR
 
     with LOCK:
-        since, _last["at"] = _last["at"], time.time()
+        _last["at"] = time.time()
         stamp = utcnow()
         for (account, hc_id), rt in list(ENGINE.runtimes.items()):
             total = len(rt.checkers)
@@ -55,18 +56,35 @@ def publish():
                  "Timestamp": stamp, "Unit": "None"},
                 {"MetricName": "HealthCheckPercentageHealthy", "Value": pct, "Dimensions": dims,
                  "Timestamp": stamp, "Unit": "Percent"}])
-        latencies: dict[tuple, list] = {}
-        for applied, account, table, source, target, latency in REPLICATOR.samples:
-            if applied >= since:
-                latencies.setdefault((account, table, source, target), []).append(latency * 1000.0)
-        now_mono = time.monotonic()
-        for (account, table), queue in REPLICATOR.queues.items():
-            for change in queue:
-                key = (account, table, change.source, change.target)
-                age = (now_mono - change.written_mono) * 1000.0
-                latencies[key] = [max(latencies.get(key, [0.0]) + [age])]
-        for (account, table, source, target), values in latencies.items():
-            cloudwatch_backends[account][source].put_metric_data("AWS/DynamoDB", [
-                {"MetricName": "ReplicationLatency", "Value": sum(values) / len(values), "Timestamp": stamp,
-                 "Unit": "Milliseconds", "Dimensions": [{"Name": "TableName", "Value": table},
-                                                        {"Name": "ReceivingRegion", "Value": target}]}])
+
+
+# Samples of ReplicationLatency kept per CloudWatch backend before the oldest are dropped (CloudWatch
+# keeps days of data; a long benchmark must not grow without bound here).
+MAX_LATENCY_SAMPLES = 20000
+_latency_samples: dict[tuple, int] = {}
+
+
+def record_replication(account: str, table: str, source: str, target: str, latency_seconds: float,
+                       applied_at: float):
+    """One replicated write (called by the replicator under LOCK as it applies the write)."""
+    import datetime
+
+    from moto.cloudwatch.models import MetricDatum, cloudwatch_backends
+
+    backend = cloudwatch_backends[account][source]
+    stamp = datetime.datetime.fromtimestamp(applied_at, datetime.timezone.utc).replace(tzinfo=None)
+    backend.metric_data.append(MetricDatum(
+        "AWS/DynamoDB", "ReplicationLatency", latency_seconds * 1000.0,
+        [{"Name": "TableName", "Value": table}, {"Name": "ReceivingRegion", "Value": target}], stamp, "Milliseconds"))
+    key = (account, source)
+    _latency_samples[key] = _latency_samples.get(key, 0) + 1
+    if _latency_samples[key] > MAX_LATENCY_SAMPLES * 1.1:
+        _prune(backend, key)
+
+
+def _prune(backend, key):
+    ours = [i for i, md in enumerate(backend.metric_data)
+            if md.namespace == "AWS/DynamoDB" and md.name == "ReplicationLatency"]
+    drop = set(ours[:len(ours) - MAX_LATENCY_SAMPLES])
+    backend.metric_data = [md for i, md in enumerate(backend.metric_data) if i not in drop]
+    _latency_samples[key] = len(ours) - len(drop)

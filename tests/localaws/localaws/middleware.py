@@ -13,6 +13,8 @@ from . import awsreq, control, dynamo_global, route53_fidelity
 from .dnsserver import DnsTracker
 from .faults import FAULTS
 from .health import ENGINE
+from .iam import IAM
+from .regions import REGIONS, Dropped
 from .state import LOCK, debug
 
 R53_STATUS = {"NoSuchHostedZone": 404, "NoSuchHealthCheck": 404, "HealthCheckVersionMismatch": 409}
@@ -41,6 +43,11 @@ class FidelityApp:
         environ["CONTENT_LENGTH"] = str(len(body))
         req = awsreq.parse(environ, body)
         debug(f"{req.method} {req.path} service={req.service} region={req.region} op={req.operation}")
+        if REGIONS.intercept(req, environ):  # signed for a region made unreachable: no answer at all
+            raise Dropped(f"region {req.region} is unreachable")
+        denied = IAM.check(req, environ)  # --iam enforce: SigV4 key -> principal -> identity policies
+        if denied is not None:
+            return _respond(start_response, denied)
 
         latency_ms, rule = FAULTS.match(req.service, req.operation, req.region)
         if latency_ms:
@@ -70,7 +77,8 @@ class FidelityApp:
             body = req.json()
             if req.operation == "CreateTable" and body.get("GlobalTableSourceArn"):
                 return dynamo_global.create_table_from_source(req, body)
-            if req.operation == "UpdateTable" and body.get("ReplicaUpdates"):
+            if req.operation == "UpdateTable" and (body.get("ReplicaUpdates") or body.get("MultiRegionConsistency")
+                                                   or body.get("GlobalTableWitnessUpdates")):
                 forwarded = json.dumps(dynamo_global.update_table(req, body)).encode()
                 environ["wsgi.input"] = io.BytesIO(forwarded)
                 environ["CONTENT_LENGTH"] = str(len(forwarded))

@@ -49,6 +49,10 @@ class Replicator:
         self.latest: dict[tuple, dict] = {}  # (account, table, source, target) -> last applied change
         self.samples: list[tuple] = []  # (applied_at, account, table, source, target, latency)
         self.applied = 0
+        # Predicates (change -> reason or None) that keep a change back without pausing the whole table:
+        # an unreachable region, a replica that is not ACTIVE. Registered by those modules.
+        self.holds: list = []
+        self.listeners: list = []  # called (change, applied_at, latency_seconds) for each applied write
 
     def reset(self):
         with LOCK:
@@ -119,6 +123,13 @@ class Replicator:
                     wait = 0.5
                 self.cond.wait(wait)
 
+    def held(self, ch: Change) -> str | None:
+        for hold in self.holds:
+            reason = hold(ch)
+            if reason:
+                return reason
+        return None
+
     def _apply_due(self) -> float:
         wait = 0.5
         t = time.monotonic()
@@ -126,12 +137,18 @@ class Replicator:
             delay, paused = self._table_cfg(table)
             if paused:
                 continue
+            kept = []  # held changes go back in front, in order: per (source, target) order is kept
             while queue:
                 due = queue[0].written_mono + delay
                 if due > t:
                     wait = min(wait, due - t)
                     break
-                self._apply(queue.popleft())
+                ch = queue.popleft()
+                if self.held(ch):
+                    kept.append(ch)
+                else:
+                    self._apply(ch)
+            queue.extendleft(reversed(kept))
         return max(wait, 0.005)
 
     def _apply(self, ch: Change):
@@ -168,6 +185,8 @@ class Replicator:
             "writtenAt": iso(ch.written_at), "appliedAt": iso(applied), "latencySeconds": round(latency, 4)}
         self.samples.append((applied, ch.account, ch.table, ch.source, ch.target, latency))
         del self.samples[:-5000]
+        for listener in self.listeners:
+            listener(ch, applied, latency)
 
     # ---- views -----------------------------------------------------------------------------
     def pending(self) -> list[dict]:
@@ -175,9 +194,11 @@ class Replicator:
         out = []
         for (account, table), queue in self.queues.items():
             if queue:
+                held = [c for c in queue if self.held(c)]
                 out.append({"account": account, "table": table, "count": len(queue),
                             "oldestAgeSeconds": round(t - queue[0].written_mono, 4),
-                            "targets": sorted({c.target for c in queue})})
+                            "targets": sorted({c.target for c in queue}), "held": len(held),
+                            "heldReasons": sorted({self.held(c) for c in held})})
         return out
 
     def describe(self) -> dict:

@@ -166,7 +166,8 @@ class Resolver:
             target = alias.get("DNSName", "")
             if self.find_zone(target)[1] is not None:
                 sub = self.resolve(target, rrset.type, random_pick=False, depth=depth + 1)
-                return sub.rcode == "NOERROR" and bool(sub.answer) and sub.healthy
+                # Without a random pick a weighted group answers no records but names its candidates.
+                return sub.rcode == "NOERROR" and bool(sub.answer or sub.chosen) and sub.healthy
         return True
 
     def _records(self, account: str, qname: str, rrset, depth: int) -> list:

@@ -10,6 +10,7 @@ from moto.route53 import models as r53_models
 from moto.route53 import responses as r53_responses
 from moto.route53.exceptions import InvalidInput, Route53ClientError
 
+from . import hc_history, r53_kinds
 from .awsreq import xml
 from .health import ENGINE
 from .resolver import values
@@ -44,11 +45,15 @@ def apply_update(backend, hc_id: str, params: dict):
     API and the EventBridge Scheduler universal target (whose Input uses the same member names)."""
     hc = backend.get_health_check(hc_id)
     version = params.get("HealthCheckVersion")
+    before = hc_history.snapshot(hc)
     if version is not None and int(version) != int(hc.health_check_version):
+        requested = {m: params[m] for m in hc_history.FIELDS if params.get(m) is not None}
+        hc_history.record_rejected(backend.account_id, hc_id, before, requested, version, "HealthCheckVersionMismatch")
         raise HealthCheckVersionMismatch()
     regions = _list(params.get("Regions"))
     if regions is not None and len(regions) < 3:
         raise InvalidInput("Invalid parameter: at least 3 health checker regions are required.")
+    r53_kinds.apply_alarm_fields(backend.account_id, hc, params)
     simple = {"IPAddress": ("ip_address", str), "Port": ("port", int), "ResourcePath": ("resource_path", str),
               "FullyQualifiedDomainName": ("fqdn", str), "SearchString": ("search_string", str),
               "FailureThreshold": ("failure_threshold", int), "HealthThreshold": ("health_threshold", int),
@@ -65,6 +70,7 @@ def apply_update(backend, hc_id: str, params: dict):
         if element in RESETTABLE:
             setattr(hc, RESETTABLE[element], None)
     hc.health_check_version = int(hc.health_check_version) + 1
+    hc_history.record_update(backend.account_id, hc_id, before, hc_history.snapshot(hc), version)
     ENGINE.sync()
     return hc
 
@@ -77,7 +83,8 @@ UPDATE_MEMBERS = ("HealthCheckVersion", "IPAddress", "Port", "ResourcePath", "Fu
 def _update_health_check(self):
     hc_id = self._get_param("HealthCheckId")
     params = {m: self._get_param(m) for m in UPDATE_MEMBERS}
-    hc = apply_update(self.backend, hc_id, params)
+    with hc_history.caller(**hc_history.api_caller(self.headers, "UpdateHealthCheck")):
+        hc = apply_update(self.backend, hc_id, params)
     return ActionResult({"HealthCheck": hc})
 
 

@@ -11,6 +11,9 @@ import re
 import threading
 import zoneinfo
 
+from . import hc_history
+from .iam import IAM
+from .regions import REGIONS
 from .state import LOCK, STOP, iso, log, now
 
 AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
@@ -83,8 +86,10 @@ class SchedulerFirer:
         key = (schedule.arn, schedule.schedule_expression, schedule.last_modified_date)
         if at is None or key in self._done or now() < at:
             return
-        self._done.add(key)
         target = schedule.target or {}
+        if REGIONS.blocks_schedule(region, target.get("Arn")):
+            return  # region (or Route 53's control plane) lost: fires late, once reachable, as retries would
+        self._done.add(key)
         record = {"arn": schedule.arn, "name": schedule.name, "group": group.name, "region": region,
                   "account": account, "scheduledFor": iso(at), "firedAt": iso(now()), "firedAtEpoch": now(),
                   "targetArn": target.get("Arn"), "input": target.get("Input"), "result": None, "error": None,
@@ -93,7 +98,11 @@ class SchedulerFirer:
             record["error"] = "event older than MaximumEventAgeInSeconds; dropped"
         else:
             try:
-                record["result"] = self._invoke(account, target)
+                # --iam enforce: the target runs as Target.RoleArn; a role that may not do it raises AccessDenied.
+                IAM.authorize_scheduled_target(account, region, group.name, schedule.name, target)
+                with hc_history.caller(source="scheduler", schedule={"name": schedule.name, "group": group.name,
+                                                                     "arn": schedule.arn, "region": region}):
+                    record["result"] = self._invoke(account, target)
             except Exception as e:  # recorded for tests; AWS would retry then drop or dead-letter
                 record["error"] = f"{type(e).__name__}: {getattr(e, 'message', None) or e}"
         if (schedule.action_after_completion or "NONE") == "DELETE":

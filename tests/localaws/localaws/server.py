@@ -14,6 +14,9 @@ class Server:
         if args.replication_delay is not None:
             SETTINGS.replication_delay = args.replication_delay
         self.args = args
+        from .iam import IAM
+
+        IAM.configure(mode=args.iam, root_keys=args.root_access_key)
         self.port = None
         self.dns_port = None
         self._http = None
@@ -23,7 +26,7 @@ class Server:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
-        from . import control, dynamo_global, metrics, replication, route53_fidelity
+        from . import control, dynamo_global, extensions, metrics, replication, route53_fidelity
         from .dnsserver import DnsTracker, start_dns
         from .health import ENGINE
         from .middleware import FidelityApp
@@ -33,6 +36,7 @@ class Server:
         route53_fidelity.install()
         dynamo_global.install()
         replication.install()
+        extensions.install()  # after route53_fidelity: it wraps some of the same moto handlers
 
         resolver = Resolver(ENGINE)
         ENGINE.resolver = resolver
@@ -56,6 +60,10 @@ class Server:
                 from .faults import FAULTS
 
                 FAULTS.clear()
+                from .iam import IAM
+
+                IAM.reset()  # the decision log; mode, root keys and OIDC keys outlive resets
+                extensions.reset()
             log("reset")
 
         class QuietHandler(MotoRequestHandler):
@@ -79,6 +87,7 @@ class Server:
         replication.REPLICATOR.start()
         FIRER.start()
         metrics.start()
+        extensions.start()
         log(f"listening http={self.args.host}:{self.port} dns={self.args.host}:{self.dns_port} "
             f"time-scale={SETTINGS.time_scale}")
 

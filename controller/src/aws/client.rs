@@ -69,6 +69,7 @@ pub(super) struct Inner {
     pub(super) route53: aws_sdk_route53::Client,
     dynamodb: Mutex<HashMap<String, aws_sdk_dynamodb::Client>>,
     scheduler: Mutex<HashMap<String, aws_sdk_scheduler::Client>>,
+    cloudwatch: Mutex<HashMap<String, aws_sdk_cloudwatch::Client>>,
     pub(super) zones: SingleFlight<String, Option<ZoneObserved>>,
     pub(super) records: ZoneRecords,
     pub(super) default_max_age: Duration,
@@ -124,6 +125,7 @@ impl Aws {
                 route53,
                 dynamodb: Mutex::default(),
                 scheduler: Mutex::default(),
+                cloudwatch: Mutex::default(),
                 zones: SingleFlight::new(age),
                 records: SingleFlight::new(age),
                 default_max_age: age,
@@ -165,6 +167,17 @@ impl Aws {
         regional(&self.inner.scheduler, region, || {
             aws_sdk_scheduler::Client::from_conf(
                 aws_sdk_scheduler::config::Builder::from(&self.inner.sdk)
+                    .region(Region::new(region.to_string()))
+                    .build(),
+            )
+        })
+    }
+
+    /// CloudWatch in `region`: metrics live in the region that publishes them.
+    pub(super) fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+        regional(&self.inner.cloudwatch, region, || {
+            aws_sdk_cloudwatch::Client::from_conf(
+                aws_sdk_cloudwatch::config::Builder::from(&self.inner.sdk)
                     .region(Region::new(region.to_string()))
                     .build(),
             )

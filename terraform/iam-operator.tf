@@ -1,5 +1,5 @@
 # The operator's role: it reads what it verifies, inverts and restores exactly one health check during drills, and
-# arms the drill fail-safe. Every statement names its resources except the two actions AWS cannot scope.
+# arms the drill fail-safe. Every statement names its resources except the three actions AWS cannot scope.
 
 locals {
   health_check_arn = aws_route53_health_check.primary.arn
@@ -40,13 +40,18 @@ locals {
     }
   }
 
+  # Exactly the AWS operations the operator calls (controller/src/aws/*.rs, `self.call(Service::X, "Op", ...)`), plus
+  # iam:PassRole implied by CreateSchedule; tests/policy_matches_calls.py fails when the two drift apart. Every
+  # statement names its resources, except the three actions for which the Service Authorization Reference lists no
+  # resource type: AWS accepts only "*" for those.
   operator_policy = {
     Version = "2012-10-17"
     Statement = [
       {
+        # Verification reads the check's configuration and its checkers' observations.
         Sid      = "ReadPrimaryHealthCheck"
         Effect   = "Allow"
-        Action   = ["route53:GetHealthCheck", "route53:GetHealthCheckStatus", "route53:GetHealthCheckLastFailureReason", "route53:ListTagsForResource"]
+        Action   = ["route53:GetHealthCheck", "route53:GetHealthCheckStatus"]
         Resource = [local.health_check_arn]
       },
       {
@@ -59,20 +64,22 @@ locals {
       {
         Sid      = "ReadFailoverRecords"
         Effect   = "Allow"
-        Action   = ["route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ListTagsForResource"]
+        Action   = ["route53:GetHostedZone", "route53:ListResourceRecordSets"]
         Resource = [local.zone_arn]
       },
       {
-        # TestDNSAnswer supports no resource-level permission: AWS only accepts "*" for it. It is read-only.
-        Sid      = "CrossCheckDnsAnswerNoResourceScope"
+        # ListHealthChecks (verification reads every check of the account in pages, so the cost grows with zones,
+        # not objects) and TestDNSAnswer (the drill's cross-check of DNS) have no resource type in the Service
+        # Authorization Reference: AWS only accepts Resource "*" for them. Both are read-only.
+        Sid      = "Route53ReadsWithoutResourceTypes"
         Effect   = "Allow"
-        Action   = ["route53:TestDNSAnswer"]
+        Action   = ["route53:ListHealthChecks", "route53:TestDNSAnswer"]
         Resource = ["*"]
       },
       {
         Sid      = "DescribeGlobalTableInBothRegions"
         Effect   = "Allow"
-        Action   = ["dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:DescribeTimeToLive", "dynamodb:ListTagsOfResource"]
+        Action   = ["dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups"]
         Resource = values(local.table_arns)
       },
       {
@@ -86,10 +93,11 @@ locals {
         }
       },
       {
-        # GetMetricData / GetMetricStatistics support no resource-level permission; they read ReplicationLatency.
-        Sid      = "ReadReplicationMetricsNoResourceScope"
+        # GetMetricData reads DynamoDB's ReplicationLatency. The Service Authorization Reference lists no resource
+        # type for it (metrics are not resources), so AWS only accepts Resource "*"; it is read-only.
+        Sid      = "ReadReplicationLatencyNoResourceType"
         Effect   = "Allow"
-        Action   = ["cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics"]
+        Action   = ["cloudwatch:GetMetricData"]
         Resource = ["*"]
       },
       {
@@ -100,6 +108,7 @@ locals {
         Resource = [local.drill_schedule_arn_pattern]
       },
       {
+        # CreateSchedule names the fail-safe role as the schedule's execution role, which AWS checks as iam:PassRole.
         Sid      = "PassDrillFailsafeRoleToSchedulerOnly"
         Effect   = "Allow"
         Action   = ["iam:PassRole"]

@@ -74,5 +74,19 @@ module "regional_failover" {
   health_check_port = var.health_check_port
   health_check_path = "/health"
 
-  operator_identity = "pod-identity"
+  # IRSA, as on EKS: the operator's pod presents a service-account token of the local kube-apiserver and local AWS
+  # (tests/localaws, --iam enforce) checks it against this provider and the role's trust policy.
+  operator_identity        = "irsa"
+  oidc_provider_arn        = aws_iam_openid_connect_provider.kube.arn
+  operator_namespace       = var.operator_namespace
+  operator_service_account = var.operator_service_account
+}
+
+# The local cluster's service-account token issuer. Local AWS verifies tokens with the signing keys registered through
+# its control API (POST /_localaws/iam/oidc), not by fetching the issuer's discovery document, so the thumbprint is a
+# placeholder: this example never talks to a real account (see local_endpoint_url's validation).
+resource "aws_iam_openid_connect_provider" "kube" {
+  url             = var.oidc_issuer_url
+  client_id_list  = ["sts.amazonaws.com"]
+  thumbprint_list = ["0000000000000000000000000000000000000000"]
 }

@@ -60,3 +60,26 @@ variable "secondary_region" {
   type        = string
   default     = "us-west-2"
 }
+
+variable "oidc_issuer_url" {
+  description = "Service-account token issuer of the local kube-apiserver (its --service-account-issuer); the operator role trusts tokens of this issuer."
+  type        = string
+  default     = "https://kubernetes.default.svc"
+
+  validation {
+    condition     = can(regex("^https://[^/]+(/.*)?$", var.oidc_issuer_url)) && !endswith(var.oidc_issuer_url, "/")
+    error_message = "oidc_issuer_url must be an https:// URL without a trailing slash, exactly as the token's iss claim."
+  }
+}
+
+variable "operator_namespace" {
+  description = "Namespace of the operator's service account; the role's trust admits only its tokens."
+  type        = string
+  default     = "regional-failover"
+}
+
+variable "operator_service_account" {
+  description = "Name of the operator's service account."
+  type        = string
+  default     = "regional-failover"
+}

@@ -1,0 +1,146 @@
+"""Compares, independently, the AWS operations the operator calls with the IAM policy Terraform renders.
+
+Called: every `call(Service::X, "Op", ...)` site in controller/src/aws/*.rs (test files and #[cfg(test)] code
+excluded), as the IAM action `prefix:Op`, plus the actions AWS checks implicitly: iam:PassRole for a
+CreateSchedule/UpdateSchedule whose file sets the target's role (`.role_arn(`).
+Granted: the Action lists of the operator policy as rendered by `terraform apply` of examples/local and read back
+from local AWS (tests/apply-local saves it; `terraform/test local` runs first), or --policy FILE.
+
+Fails, listing each, when a called action is not granted (the operator would get AccessDenied) or a granted action
+is not called and has no `# justified: ACTION reason` comment within five lines above it in terraform/*.tf.
+
+Usage: python3 policy_matches_calls.py [--policy FILE] [--repo DIR]
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+PREFIXES = {"Route53": "route53", "DynamoDb": "dynamodb", "Scheduler": "scheduler", "CloudWatch": "cloudwatch"}
+CALL = re.compile(r'\bcall\(\s*Service::(\w+)\s*,\s*"([A-Za-z0-9]+)"')
+IMPLIED = {"scheduler:CreateSchedule": "iam:PassRole", "scheduler:UpdateSchedule": "iam:PassRole"}
+JUSTIFIED = re.compile(r"#\s*justified:\s*([a-z0-9-]+:[A-Za-z0-9*]+)\s+\S")
+DEFAULT_POLICY = Path(os.environ.get("RF_CACHE", Path.home() / ".cache" / "regional-failover")) / "terraform" / "operator-policy.json"
+
+
+def called_actions(aws_dir: Path) -> tuple[dict, list]:
+    """{action: ["file.rs:line", ...]} and the problems found while reading (unknown Service variants)."""
+    called, problems = {}, []
+    for path in sorted(aws_dir.glob("*.rs")):
+        if "test" in path.stem:
+            continue
+        text = _without_test_items(path.read_text())
+        for m in CALL.finditer(text):
+            service, operation = m.groups()
+            line = text.count("\n", 0, m.start()) + 1
+            if service not in PREFIXES:
+                problems.append(f"{path.name}:{line}: Service::{service} has no IAM prefix in this checker; add it to PREFIXES")
+                continue
+            action = f"{PREFIXES[service]}:{operation}"
+            called.setdefault(action, []).append(f"{path.name}:{line}")
+            if action in IMPLIED and ".role_arn(" in text:
+                called.setdefault(IMPLIED[action], []).append(f"{path.name}:{line} (implied: the schedule passes a role)")
+    return called, problems
+
+
+def _without_test_items(text: str) -> str:
+    """The source with every #[cfg(test)] item blanked out (a `mod x;` line or a braced block), keeping line
+    numbers: test doubles call `call(Service::X, ...)` too, and they are not the operator."""
+    out, pos = [], 0
+    for m in re.finditer(r"#\[cfg\(test\)\]", text):
+        if m.start() < pos:
+            continue
+        out.append(text[pos:m.start()])
+        end = text.find(";", m.end())
+        brace = text.find("{", m.end())
+        if brace != -1 and (end == -1 or brace < end):
+            depth, i = 0, brace
+            while i < len(text):
+                depth += {"{": 1, "}": -1}.get(text[i], 0)
+                if depth == 0:
+                    break
+                i += 1
+            end = i
+        end = len(text) - 1 if end == -1 else end
+        out.append(re.sub(r"[^\n]", " ", text[m.start():end + 1]))
+        pos = end + 1
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def granted_actions(policy: dict) -> dict:
+    """{action: statement Sid}; a wildcard action or NotAction cannot be compared and is reported as such."""
+    statements = policy.get("Statement", [])
+    granted = {}
+    for index, stmt in enumerate(statements if isinstance(statements, list) else [statements]):
+        if stmt.get("Effect") != "Allow":
+            continue
+        sid = stmt.get("Sid") or f"#{index}"
+        if "NotAction" in stmt:
+            granted[f"NotAction {stmt['NotAction']}"] = sid
+        actions = stmt.get("Action", [])
+        for action in actions if isinstance(actions, list) else [actions]:
+            granted[action] = sid
+    return granted
+
+
+def justifications(tf_dir: Path) -> dict:
+    """{action: "file.tf:line"} for `# justified: ACTION reason` comments within five lines above a line naming it."""
+    found = {}
+    for path in sorted(tf_dir.glob("*.tf")):
+        lines = path.read_text().splitlines()
+        for i, line in enumerate(lines):
+            for m in JUSTIFIED.finditer(line):
+                action = m.group(1)
+                if any(f'"{action}"' in later for later in lines[i:i + 6]):
+                    found[action] = f"{path.name}:{i + 1}"
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--policy", type=Path, default=DEFAULT_POLICY)
+    parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[2])
+    args = parser.parse_args()
+    tf_dir = args.repo / "terraform"
+    if not args.policy.is_file():
+        print(f"policy_matches_calls: no rendered policy at {args.policy}; run `terraform/test local` first "
+              "(tests/apply-local saves the policy local AWS received)")
+        return 1
+    newest_tf = max(p.stat().st_mtime for p in tf_dir.rglob("*.tf") if ".terraform" not in p.parts)
+    if args.policy.stat().st_mtime < newest_tf:
+        print(f"policy_matches_calls: {args.policy} is older than terraform/*.tf; run `terraform/test local` first")
+        return 1
+
+    called, problems = called_actions(args.repo / "controller" / "src" / "aws")
+    granted = granted_actions(json.loads(args.policy.read_text()))
+    justified = justifications(tf_dir)
+    if not called:
+        problems.append("no call(Service::X, \"Op\") sites found in controller/src/aws/*.rs: the checker would prove nothing")
+    print(f"policy_matches_calls: {len(called)} actions called (controller/src/aws/*.rs), {len(granted)} granted "
+          f"(the policy terraform rendered, {args.policy})")
+    failures = list(problems)
+    for action in sorted(set(called) | set(granted)):
+        if action in called and action in granted:
+            print(f"  ok    {action:40} granted by {granted[action]}, called at {', '.join(called[action])}")
+        elif action in called:
+            failures.append(f"CALLED BUT NOT GRANTED  {action}: called at {', '.join(called[action])}, but no statement "
+                            "of the operator policy allows it; on AWS the call fails with AccessDenied. Grant it in "
+                            "terraform/iam-operator.tf, scoped as narrowly as the action allows.")
+        elif action in justified:
+            print(f"  ok    {action:40} granted by {granted[action]}, not called, justified at {justified[action]}")
+        else:
+            failures.append(f"GRANTED BUT NOT CALLED  {action}: statement {granted[action]} grants it, but no "
+                            f"call(Service::..., \"{action.split(':')[-1]}\") site in controller/src/aws/*.rs uses it. "
+                            f"Remove it, or add `# justified: {action} <why>` right above it in terraform/*.tf.")
+    for failure in failures:
+        print(f"  FAIL  {failure}")
+    print(f"policy_matches_calls: {len(failures)} problem(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

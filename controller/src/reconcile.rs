@@ -72,7 +72,8 @@ async fn pipeline(rf: &RegionalFailover, ctx: &Context) -> Result<(Action, Optio
         return finalize(rf, ctx, &key, drill.next_in).await;
     }
 
-    let due = due(rf, ctx, &key, &drill.status, spec_error.is_some());
+    let invalid = spec_error.is_some();
+    let due = due(rf, ctx, &key, &drill.status, invalid);
     let (assembled, failed) = match due {
         Due::Verify => {
             let (a, failed) = verify_step(rf, ctx, &key, &drill.status, spec_error).await;
@@ -86,6 +87,10 @@ async fn pipeline(rf: &RegionalFailover, ctx: &Context) -> Result<(Action, Optio
         publish::events(rf, ctx, &a.events).await;
     }
     publish::metrics(rf, ctx, assembled.as_ref().map_or(&drill.status, |a| &a.status));
+    if invalid && drill.next_in.is_none() {
+        // An invalid spec cannot get better by retrying: wait for the user to change it.
+        return Ok((Action::await_change(), None));
+    }
     Ok((Action::requeue(next_wakeup(rf, ctx, &key, drill.next_in)), failed))
 }
 

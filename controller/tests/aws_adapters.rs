@@ -137,7 +137,7 @@ async fn snapshot_reads_health_check_zone_records_and_global_table() {
     assert_eq!(missing.replica_tables, vec![("us-west-2".to_string(), None)]);
 }
 
-/// Calls for 1 object and for 100 objects in one zone (design §6: cost grows with zones).
+/// Calls for 1 object and for 100 objects in one zone (cost grows with zones, not objects).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_zone_listing_serves_a_hundred_objects() {
     let local = LocalAws::start(&["--time-scale", "1"]);

@@ -1,4 +1,4 @@
-//! The `regionalfailover.io/v1alpha1` API (design §3).
+//! The `regionalfailover.io/v1alpha1` API: the CRD (docs/architecture.md, "The layers").
 
 mod spec;
 mod status;

@@ -182,7 +182,7 @@ pub struct ScheduledRun {
     pub at: DateTime<Utc>,
 }
 
-/// Drill phases (design §5).
+/// Drill phases (docs/architecture.md, "Drills").
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
 pub enum DrillPhase {
     Pending,

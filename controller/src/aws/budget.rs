@@ -1,4 +1,4 @@
-//! The shared AWS request budget (design §6): token buckets per service, retries with backoff,
+//! The shared AWS request budget (docs/architecture.md, "The AWS request budget"): token buckets per service, retries with backoff,
 //! and counters of every call outcome.
 //!
 //! Route 53 throttles per account, not per client, so every controller task must draw from the

@@ -1,4 +1,4 @@
-//! A single-flight cache with a freshness window (design §6: records are listed once per zone per
+//! A single-flight cache with a freshness window (docs/architecture.md, "The AWS request budget": records are listed once per zone per
 //! cycle and shared by every object in that zone).
 //!
 //! Concurrent requests for one key join the fetch already running; a finished value is reused

@@ -1,5 +1,5 @@
 //! Thin adapters over the official AWS SDK: Route 53, DynamoDB (one client per region),
-//! and EventBridge Scheduler, all behind one shared request budget (design §6).
+//! and EventBridge Scheduler, all behind one shared request budget (docs/architecture.md, "The AWS request budget").
 //!
 //! The adapters only translate: SDK responses become the plain data of
 //! [`crate::verify::AwsSnapshot`]; judging that data is `verify`'s job.

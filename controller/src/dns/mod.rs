@@ -1,6 +1,6 @@
 //! Authoritative DNS prober: asks the zone's own name servers (no resolver, no cache, recursion
 //! off) which target the failover record answers with right now. Polling it costs no AWS API
-//! budget, so drills can watch failover about once a second (design §5).
+//! budget, so drills can watch failover several times a second (docs/architecture.md, "Drills").
 
 mod message;
 mod servers;

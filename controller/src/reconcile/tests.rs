@@ -1,5 +1,21 @@
-use super::backoff;
-use std::time::Duration;
+//! The reconcile glue against a mock API server (no control plane): what is written, in which
+//! order, and what the reconcile asks for next. AWS is an endpoint nobody listens on.
+
+mod mock_api;
+
+use std::{sync::Arc, time::Duration};
+
+use kube::runtime::controller::Action;
+use serde_json::{Value, json};
+
+use super::{Context, Settings, backoff, reconcile};
+use crate::{
+    api::RegionalFailover,
+    aws::{Aws, AwsOptions, Budget, BudgetConfig, RetryPolicy},
+    drill::actions::FailsafeConfig,
+    metrics::{Metrics, Probes},
+};
+use mock_api::MockApi;
 
 #[test]
 fn backoff_doubles_and_caps() {
@@ -7,4 +23,136 @@ fn backoff_doubles_and_caps() {
     assert_eq!(backoff(2), Duration::from_secs(10));
     assert_eq!(backoff(4), Duration::from_secs(40));
     assert_eq!(backoff(30), Duration::from_secs(300));
+}
+
+fn object(spec_patch: Value, status: Value, annotations: Value) -> Value {
+    let mut spec = json!({
+        "primary": {"region": "us-east-1", "endpoint": "127.0.0.1"},
+        "secondary": {"region": "us-west-2", "endpoint": "127.0.0.2"},
+        "dns": {"hostedZoneId": "Z1", "recordName": "api.example.com", "recordType": "A", "maxTtlSeconds": 0,
+                "nameservers": ["127.0.0.1:9"]},
+        "healthCheck": {"id": "hc-1", "type": "HTTP", "port": 9, "resourcePath": "/health"},
+        "table": {"name": "profiles", "replicaRegions": ["us-west-2"]},
+        "drills": [{"name": "smoke", "timeoutSeconds": 120}]
+    });
+    if let (Some(s), Some(p)) = (spec.as_object_mut(), spec_patch.as_object()) {
+        s.extend(p.clone());
+    }
+    json!({
+        "apiVersion": "regionalfailover.io/v1alpha1", "kind": "RegionalFailover",
+        "metadata": {"name": "api", "namespace": "default", "uid": "u1", "generation": 1, "annotations": annotations},
+        "spec": spec, "status": status
+    })
+}
+
+async fn context(api: &MockApi, role: Option<&str>) -> Arc<Context> {
+    crate::aws::install_crypto_provider();
+    let retry = RetryPolicy { max_transient_retries: 0, max_throttle_retries: 0, ..RetryPolicy::default() };
+    let budget = Arc::new(Budget::new(BudgetConfig { retry, ..BudgetConfig::default() }));
+    let options = AwsOptions {
+        endpoint_url: Some("http://127.0.0.1:9".into()),
+        region: Some("us-east-1".into()),
+        static_credentials: Some(("testing".into(), "testing".into())),
+        ..AwsOptions::default()
+    };
+    let aws = Aws::new(options, budget).await;
+    let failsafe = FailsafeConfig { role_arn: role.map(str::to_string), group: "g".into(), region: None };
+    let settings = Settings { failsafe, ..Settings::default() };
+    Arc::new(Context::new(api.client(), aws, Metrics::new(None), Arc::new(Probes::default()), settings))
+}
+
+async fn run(api: &MockApi, ctx: &Arc<Context>) -> Action {
+    let rf: RegionalFailover = serde_json::from_value(api.object()).expect("a RegionalFailover");
+    reconcile(Arc::new(rf), ctx.clone()).await.expect("reconciles")
+}
+
+fn condition(status: &Value, type_: &str) -> Value {
+    status["conditions"].as_array().into_iter().flatten().find(|c| c["type"] == type_).cloned().unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn an_invalid_spec_is_reported_and_waits_for_a_change() {
+    let same_region = json!({"secondary": {"region": "us-east-1", "endpoint": "127.0.0.2"}});
+    let api = MockApi::new(object(same_region, Value::Null, json!({})));
+    let ctx = context(&api, None).await;
+    assert_eq!(run(&api, &ctx).await, Action::await_change());
+    let writes = api.matching("PATCH", "/status");
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    let ready = condition(&writes[0].body["status"], "Ready");
+    assert_eq!((ready["status"].as_str(), ready["reason"].as_str()), (Some("False"), Some("InvalidSpec")), "{ready}");
+    assert!(api.matching("GET", "/configmaps/regional-failover-stop-drills").is_empty(), "no drill machinery");
+}
+
+#[tokio::test]
+async fn a_requested_drill_puts_the_finalizer_on_before_its_first_record() {
+    let api = MockApi::new(object(json!({}), Value::Null, json!({"regionalfailover.io/run-drill": "smoke"})));
+    let ctx = context(&api, Some("arn:aws:iam::123456789012:role/failsafe")).await;
+    let action = run(&api, &ctx).await;
+    assert!(action != Action::await_change() && action_seconds(&action) <= 1.0, "the next step is soon: {action:?}");
+    let requests = api.requests();
+    let finalizer = requests.iter().position(|s| s.method == "PATCH" && s.path.ends_with("/regionalfailovers/api"));
+    let first_record = requests.iter().position(|s| {
+        s.path.ends_with("/status") && !s.body.pointer("/status/drill/current").unwrap_or(&Value::Null).is_null()
+    });
+    let (Some(f), Some(r)) = (finalizer, first_record) else { panic!("finalizer and record written: {requests:#?}") };
+    assert!(f < r, "the finalizer goes on before the record that may lead to a change");
+    assert_eq!(api.object()["metadata"]["finalizers"], json!(["regionalfailover.io/drill-restore"]));
+    let current = &requests[r].body["status"]["drill"]["current"];
+    assert_eq!((current["name"].as_str(), current["phase"].as_str()), (Some("smoke"), Some("Preflight")), "{current}");
+    assert_eq!(api.object()["status"]["drill"]["handledRunRequest"], "smoke", "the request is handled once");
+    let events: Vec<String> =
+        api.matching("POST", "/events").iter().filter_map(|e| e.body["reason"].as_str().map(String::from)).collect();
+    assert!(events.contains(&"DrillStarted".to_string()), "{events:?}");
+}
+
+fn action_seconds(action: &Action) -> f64 {
+    // `Action` only shows its delay through Debug: "Action { requeue_after: Some(500ms) }".
+    let text = format!("{action:?}");
+    let ms =
+        text.split("Some(").nth(1).map(|rest| rest.trim_end_matches([')', ' ', '}']).to_string()).unwrap_or_default();
+    if let Some(v) = ms.strip_suffix("ms") {
+        v.parse::<f64>().unwrap_or(f64::MAX) / 1000.0
+    } else if let Some(v) = ms.strip_suffix('s') {
+        v.parse().unwrap_or(f64::MAX)
+    } else {
+        f64::MAX
+    }
+}
+
+#[tokio::test]
+async fn a_drill_left_by_another_process_is_restored_before_anything_else() {
+    let record = json!({
+        "name": "smoke", "trigger": "Annotation", "phase": "AwaitingFailover", "startedAt": "2026-12-01T10:00:00Z",
+        "injectedAt": "2026-12-01T10:00:05Z", "deadline": "2099-01-01T00:00:00Z",
+        "original": {"id": "hc-1", "inverted": false, "disabled": false, "version": 3},
+        "failsafeSchedule": "regionalfailover-hc-1", "holder": "operator old-pod"
+    });
+    let api = MockApi::new(object(json!({}), json!({"drill": {"current": record}}), json!({})));
+    let ctx = context(&api, Some("arn:aws:iam::123456789012:role/failsafe")).await;
+    run(&api, &ctx).await;
+    let writes = api.matching("PATCH", "/status");
+    let first = &writes.first().expect("status written").body["status"]["drill"]["current"];
+    assert_eq!(
+        (first["phase"].as_str(), first["reason"].as_str()),
+        (Some("Restoring"), Some("OperatorRestarted")),
+        "{first}"
+    );
+    // AWS is unreachable: the restore could not verify, which is recorded and announced.
+    let now = &api.object()["status"]["drill"]["current"];
+    assert_eq!((now["phase"].as_str(), now["restoreFailures"].as_i64()), (Some("Restoring"), Some(1)), "{now}");
+    let events: Vec<String> =
+        api.matching("POST", "/events").iter().filter_map(|e| e.body["reason"].as_str().map(String::from)).collect();
+    assert!(events.contains(&"DrillRestoreFailed".to_string()), "{events:?}");
+}
+
+#[tokio::test]
+async fn a_deleted_object_without_a_drill_loses_its_finalizer_and_its_memory() {
+    let mut obj = object(json!({}), Value::Null, json!({}));
+    obj["metadata"]["deletionTimestamp"] = json!("2026-12-01T10:00:00Z");
+    obj["metadata"]["finalizers"] = json!(["regionalfailover.io/drill-restore"]);
+    let api = MockApi::new(obj);
+    let ctx = context(&api, None).await;
+    assert_eq!(run(&api, &ctx).await, Action::await_change());
+    assert_eq!(api.object()["metadata"]["finalizers"], json!([]));
+    assert_eq!(ctx.remembered(), 0, "the object's memory is gone");
 }

@@ -1,4 +1,4 @@
-//! Conditions in the metav1.Condition shape (design §3).
+//! Conditions in the metav1.Condition shape (docs/architecture.md, "One reconcile").
 
 use chrono::{DateTime, Utc};
 

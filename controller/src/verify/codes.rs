@@ -1,7 +1,7 @@
 //! The stable finding codes: automation (alerts, dashboards, tests) matches on these strings, so a
 //! code is never renamed once released; new checks get new codes.
 
-/// One kind of difference between the live AWS resources and the spec (design §4).
+/// One kind of difference between the live AWS resources and the spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Code {
     // Route 53 health check

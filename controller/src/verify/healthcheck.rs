@@ -1,4 +1,4 @@
-//! The Route 53 health check behind the PRIMARY record (design §4, health check).
+//! The Route 53 health check behind the PRIMARY record (docs/architecture.md, "Health").
 
 use chrono::{DateTime, Utc};
 

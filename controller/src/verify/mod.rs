@@ -1,4 +1,4 @@
-//! PURE: desired (spec) × observed (AwsSnapshot) → findings (design §4).
+//! PURE: desired (spec) × observed (AwsSnapshot) → findings (docs/architecture.md, "The layers").
 //!
 //! Nothing here performs I/O: the AWS adapters fill an [`AwsSnapshot`], [`verify`] compares it
 //! with the spec, and the status builder turns the findings into conditions. The operator never

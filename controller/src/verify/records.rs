@@ -1,4 +1,4 @@
-//! The hosted zone and the PRIMARY/SECONDARY failover records (design §4, records).
+//! The hosted zone and the PRIMARY/SECONDARY failover records.
 
 use super::endpoint::{normalize_alias_target, normalize_endpoint, same_endpoint};
 use super::healthcheck::NOT_SET;

@@ -1,4 +1,4 @@
-//! The DynamoDB global table and its replicas (design §4, table).
+//! The DynamoDB global table and its replicas.
 
 use super::healthcheck::NOT_SET;
 use super::{Code, TableObserved, finding};

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,13 @@ ALL_OPTIONS = CHART / "ci" / "all-options-values.yaml"
 
 sys.path.insert(0, str(CHARTS / "tools"))
 import render as chart_render  # noqa: E402  (tools/ is not a package)
+
+
+def promtool() -> str:
+    """promtool, as charts/test found or fetched it."""
+    path = os.environ.get("RF_PROMTOOL")
+    assert path and Path(path).is_file(), "run through charts/test, which sets RF_PROMTOOL"
+    return path
 
 
 def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -23,15 +23,32 @@ def readme_table() -> dict[str, str]:
     return rows
 
 
+def deprecated_keys() -> set[str]:
+    """Top-level keys the schema still accepts for one release but values.yaml no longer sets."""
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    return {key for key, node in schema["properties"].items() if node.get("deprecated")}
+
+
 def test_readme_lists_every_value_with_its_default(default_values):
     table = readme_table()
     values = flatten(default_values)
     missing = sorted(set(values) - set(table))
     assert missing == [], f"values missing from the README table: {missing}"
-    stale = sorted(set(table) - set(values))
+    stale = sorted(set(table) - set(values) - deprecated_keys())
     assert stale == [], f"README rows for values that do not exist: {stale}"
     for key, value in values.items():
         assert json.loads(table[key]) == value, f"README default of {key}: {table[key]} != {value!r}"
+
+
+def test_deprecated_keys_are_documented_unset_and_accepted(default_values):
+    deprecated = deprecated_keys()
+    assert deprecated == {"defaultVerifyIntervalSeconds"}
+    table = readme_table()
+    for key in deprecated:
+        assert key not in default_values, f"{key} is deprecated: values.yaml must leave it unset"
+        assert table.get(key) == "null", f"README must list {key} with default `null` (unset)"
+        assert "Deprecated" in (CHART / "README.md").read_text().split(f"| `{key}` |")[1].split("\n")[0]
+        chart_render.render({key: 60})  # still accepted by the schema
 
 
 def test_all_options_values_set_every_value(default_values, all_options_values):

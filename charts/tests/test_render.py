@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import helm_python as helm
@@ -25,8 +26,10 @@ def test_lint_strict_has_no_warnings_or_errors(kube_version, values_name, all_op
 def test_default_render_has_the_expected_objects(default_docs):
     kinds = sorted(d["kind"] for d in default_docs)
     assert kinds == sorted([
-        "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
-        "Service", "Deployment", "PodDisruptionBudget", "NetworkPolicy",
+        "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment",
+        "PodDisruptionBudget", "NetworkPolicy",
+        "Role", "RoleBinding",  # the Lease
+        "Role", "RoleBinding",  # the drill stop switch
     ])
     namespaced = [d for d in default_docs if not d["kind"].startswith("Cluster")]
     assert {d["metadata"]["namespace"] for d in namespaced} == {chart_render.DEFAULT_NAMESPACE}
@@ -79,7 +82,10 @@ def test_default_env_follows_the_cli_contract(default_docs, default_values):
         "RF_DYNAMODB_RPS": str(budget["dynamodbRps"]),
         "RF_TABLE_REFRESH_SECONDS": str(default_values["tableRefreshSeconds"]),
         "MALLOC_ARENA_MAX": "1",
-        "RF_DEFAULT_VERIFY_INTERVAL_SECONDS": str(default_values["defaultVerifyIntervalSeconds"]),
+        "RF_SHARED_READ_MAX_AGE_SECONDS": str(default_values["sharedReadMaxAgeSeconds"]),
+        "RF_DNS_WATCH_SECONDS": str(default_values["dnsWatch"]["seconds"]),
+        "RF_DNS_WATCH_ALERT_SECONDS": str(default_values["dnsWatch"]["alertSeconds"]),
+        "RF_DRILLS_ENABLED": "true",
         "RF_FAILSAFE_SCHEDULE_GROUP": default_values["drillFailsafe"]["scheduleGroup"],
         "AWS_REGION": default_values["aws"]["region"],
     }
@@ -93,7 +99,11 @@ def test_all_options_reach_the_pod(all_options_docs, all_options_values):
     assert env["RF_LEASE_NAMESPACE"] == v["leaderElection"]["leaseNamespace"]
     assert env["RF_METRICS_BIND"] == f"0.0.0.0:{v['metrics']['port']}"
     assert env["RF_ROUTE53_RPS"] == "2.5" and env["RF_HEALTH_STATUS_RPS"] == "0.5"
-    assert env["RF_DEFAULT_VERIFY_INTERVAL_SECONDS"] == str(v["defaultVerifyIntervalSeconds"])
+    assert env["RF_SHARED_READ_MAX_AGE_SECONDS"] == str(v["sharedReadMaxAgeSeconds"])
+    assert "RF_DEFAULT_VERIFY_INTERVAL_SECONDS" not in env
+    assert env["RF_DNS_WATCH_SECONDS"] == str(v["dnsWatch"]["seconds"])
+    assert env["RF_DNS_WATCH_ALERT_SECONDS"] == str(v["dnsWatch"]["alertSeconds"])
+    assert env["RF_DRILLS_ENABLED"] == "true"
     assert env["RF_TABLE_REFRESH_SECONDS"] == str(v["tableRefreshSeconds"])
     assert env["AWS_REGION"] == v["aws"]["region"]
     assert env["AWS_ENDPOINT_URL"] == v["aws"]["endpointUrl"]
@@ -157,6 +167,8 @@ def test_service_and_service_monitor_select_the_controller(all_options_docs, all
     (endpoint,) = monitor["spec"]["endpoints"]
     assert endpoint["port"] == service["spec"]["ports"][0]["name"]
     assert endpoint["path"] == "/metrics"
+    # The objects' own `namespace` label must survive the scrape (alerts and dashboard use it).
+    assert endpoint["honorLabels"] is True
     sm = all_options_values["metrics"]["serviceMonitor"]
     assert (endpoint["interval"], endpoint["scrapeTimeout"]) == (sm["interval"], sm["scrapeTimeout"])
     assert sm["labels"].items() <= monitor["metadata"]["labels"].items()
@@ -187,7 +199,8 @@ def test_pdb_falls_back_to_v1beta1_on_a_cluster_without_policy_v1():
         ({"metrics": {"service": {"enabled": False}}}, {"Service"}),
         ({"rbac": {"create": False}},
          {"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}),
-        ({"leaderElection": {"enabled": False}, "replicaCount": 1}, {"Role", "RoleBinding"}),
+        ({"leaderElection": {"enabled": False}, "replicaCount": 1, "drills": {"enabled": False}},
+         {"Role", "RoleBinding"}),
         ({"serviceAccount": {"create": False, "name": "existing-sa"}}, {"ServiceAccount"}),
     ],
 )
@@ -197,9 +210,24 @@ def test_switches_remove_exactly_their_objects(default_docs, values, absent):
     assert {d["kind"] for d in docs} == before - absent
 
 
+@pytest.mark.parametrize(
+    ("values", "added"),
+    [
+        ({"prometheusRule": {"enabled": True}}, ["PrometheusRule"]),
+        ({"dashboard": {"enabled": True}}, ["ConfigMap"]),
+        ({"metrics": {"serviceMonitor": {"enabled": True}}}, ["ServiceMonitor"]),
+    ],
+)
+def test_optional_objects_are_off_by_default_and_on_alone(default_docs, values, added):
+    docs = chart_render.render(values)
+    assert sorted(d["kind"] for d in docs) == sorted([d["kind"] for d in default_docs] + added)
+
+
 def test_leader_election_off_reaches_the_pod():
     docs = chart_render.render({"leaderElection": {"enabled": False}, "replicaCount": 1})
     assert env_of(docs)["RF_LEADER_ELECTION"] == "false"
+    roles = {d["metadata"]["name"] for d in by_kind(docs, "Role") + by_kind(docs, "RoleBinding")}
+    assert roles == {"regional-failover-stop-drills"}
 
 
 def test_existing_service_account_is_used_by_pod_and_bindings():
@@ -218,6 +246,10 @@ def test_existing_service_account_is_used_by_pod_and_bindings():
          "serviceAccount.name is required when serviceAccount.create=false"),
         ({"metrics": {"service": {"enabled": False}, "serviceMonitor": {"enabled": True}}},
          "metrics.serviceMonitor.enabled=true needs metrics.service.enabled=true"),
+        ({"dnsWatch": {"seconds": 5, "alertSeconds": 10}},
+         "dnsWatch.alertSeconds must not exceed dnsWatch.seconds"),
+        ({"prometheusRule": {"enabled": True, "alertLabels": {"severity": "page"}}},
+         "prometheusRule.alertLabels must not set severity or alertname"),
     ],
 )
 def test_unsafe_combinations_fail_with_a_reason(values, message):
@@ -235,3 +267,76 @@ def test_notes_tell_the_next_command():
     )["regional-failover/templates/NOTES.txt"]
     assert "kubectl get rf -n payments" in scoped
     assert "EKS Pod Identity" not in scoped
+
+
+def test_pod_namespace_comes_from_the_downward_api(renders):
+    # The operator reads the drill stop switch in its own namespace, which only the pod knows.
+    for docs in renders.values():
+        assert env_of(docs)["POD_NAMESPACE"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}
+
+
+@pytest.mark.parametrize("which", ["default", "all-options"])
+def test_grace_period_leaves_room_to_restore_drills(renders, which):
+    # The operator spends up to 15 s restoring running drills after SIGTERM, then releases the Lease.
+    pod = one(renders[which], "Deployment")["spec"]["template"]["spec"]
+    assert pod["terminationGracePeriodSeconds"] >= 30
+
+
+def test_deprecated_verify_interval_is_passed_as_before_with_a_notice():
+    values = {"defaultVerifyIntervalSeconds": 90, "sharedReadMaxAgeSeconds": 12}
+    env = env_of(chart_render.render(values))
+    # The binary halves the old value and would ignore the new one: only the old one is set.
+    assert env["RF_DEFAULT_VERIFY_INTERVAL_SECONDS"] == "90"
+    assert "RF_SHARED_READ_MAX_AGE_SECONDS" not in env
+    notes = chart_render.render_files(values)["regional-failover/templates/NOTES.txt"]
+    assert "DEPRECATED: defaultVerifyIntervalSeconds (90)" in notes
+    assert "Set sharedReadMaxAgeSeconds: 45 instead" in notes
+    default_notes = chart_render.render_files({})["regional-failover/templates/NOTES.txt"]
+    assert "DEPRECATED" not in default_notes
+
+
+def test_drills_disabled_reaches_the_pod_and_drops_the_stop_switch_access():
+    values = {"drills": {"enabled": False}}
+    docs = chart_render.render(values)
+    assert env_of(docs)["RF_DRILLS_ENABLED"] == "false"
+    names = {d["metadata"]["name"] for d in by_kind(docs, "Role") + by_kind(docs, "RoleBinding")}
+    assert names == {"regional-failover-leader-election"}
+    notes = chart_render.render_files(values)["regional-failover/templates/NOTES.txt"]
+    assert "Drills are disabled" in notes and "stop-drills" not in notes
+
+
+def test_notes_show_the_stop_switch_of_the_release_namespace():
+    notes = chart_render.render_files({}, namespace="dr-ops")["regional-failover/templates/NOTES.txt"]
+    assert ('kubectl -n dr-ops create configmap regional-failover-stop-drills --from-literal=reason="WHY"'
+            in notes)
+    # No fail-safe role: drills are refused, and the notes say so.
+    assert "drillFailsafe.roleArn is empty" in notes
+    configured = chart_render.render_files(
+        {"drillFailsafe": {"roleArn": "arn:aws:iam::123456789012:role/failsafe"}}
+    )["regional-failover/templates/NOTES.txt"]
+    assert "drillFailsafe.roleArn is empty" not in configured
+
+
+def test_dashboard_config_map_carries_the_dashboard_for_the_sidecar(all_options_docs, all_options_values):
+    v = all_options_values["dashboard"]
+    (cm,) = [d for d in by_kind(all_options_docs, "ConfigMap") if d["metadata"]["name"].endswith("-dashboard")]
+    assert cm["metadata"]["namespace"] == v["namespace"]
+    assert cm["metadata"]["labels"][v["sidecarLabel"]] == v["sidecarLabelValue"]
+    assert "grafana_dashboard" not in cm["metadata"]["labels"]
+    assert v["labels"].items() <= cm["metadata"]["labels"].items()
+    assert cm["metadata"]["annotations"] == v["annotations"]
+    (key,) = cm["data"]
+    dashboard = json.loads(cm["data"][key])
+    assert dashboard["uid"] == "regional-failover" and dashboard["panels"]
+    default = one(chart_render.render({"dashboard": {"enabled": True}}), "ConfigMap")
+    assert default["metadata"]["labels"]["grafana_dashboard"] == "1"
+    assert default["metadata"]["namespace"] == chart_render.DEFAULT_NAMESPACE
+
+
+def test_prometheus_rule_carries_its_labels(all_options_docs, all_options_values):
+    v = all_options_values["prometheusRule"]
+    rule = one(all_options_docs, "PrometheusRule")
+    assert rule["apiVersion"] == "monitoring.coreos.com/v1"
+    assert v["labels"].items() <= rule["metadata"]["labels"].items()
+    alerts = [r for g in rule["spec"]["groups"] for r in g["rules"]]
+    assert alerts and all(v["alertLabels"].items() <= r["labels"].items() for r in alerts)

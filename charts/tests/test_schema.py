@@ -60,6 +60,12 @@ def test_wrong_type_is_rejected_with_the_key_and_the_expected_type():
         ({"podDisruptionBudget": {"maxUnavailable": "all"}}, "at '/podDisruptionBudget/maxUnavailable'"),
         ({"watchNamespace": "Payments"}, "at '/watchNamespace'"),
         ({"logFormat": "xml"}, "at '/logFormat': value must be one of 'json', 'text'"),
+        ({"terminationGracePeriodSeconds": 10}, "at '/terminationGracePeriodSeconds'"),
+        ({"dnsWatch": {"seconds": 0}}, "at '/dnsWatch/seconds'"),
+        ({"sharedReadMaxAgeSeconds": 3600}, "at '/sharedReadMaxAgeSeconds'"),
+        ({"defaultVerifyIntervalSeconds": 5}, "at '/defaultVerifyIntervalSeconds'"),
+        ({"prometheusRule": {"labels": {"release": 1}}}, "at '/prometheusRule/labels/release'"),
+        ({"dashboard": {"namespace": "Monitoring"}}, "at '/dashboard/namespace'"),
     ],
 )
 def test_invalid_values_are_rejected_where_they_are(values, expected):

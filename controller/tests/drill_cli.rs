@@ -7,27 +7,24 @@
 mod drill_ground;
 mod support;
 
-use std::{path::Path, process::Command, time::Duration};
+use std::{process::Command, time::Duration};
 
 use aws_sdk_dynamodb::types::{DeleteReplicationGroupMemberAction, ReplicationGroupUpdate};
-use drill_ground::{GROUP, Ground, ROLE, config, epoch, flip_at, ground};
+use drill_ground::{GROUP, Ground, config, epoch, flip_at, ground};
 use serde_json::Value;
 use support::localaws::eventually;
 
-fn drill(manifest: &Path, aws_endpoint: &str, extra: &[&str]) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_regional-failover"))
-        .args(["drill", "-f"])
-        .arg(manifest)
-        .args(["--drill", "smoke", "--output", "json"])
-        .args(extra)
-        .env("AWS_ENDPOINT_URL", aws_endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
+/// `drill --output json` as the operator role Terraform created, with its fail-safe role.
+fn drill(g: &Ground) -> (i32, Value, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_regional-failover"));
+    cmd.args(["drill", "-f"])
+        .arg(&g.manifest)
+        .args(["--drill", "smoke", "--output", "json", "--failsafe-role-arn", &g.role])
+        .env("AWS_ENDPOINT_URL", &g.local.endpoint)
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("RUST_LOG", "info")
-        .output()
-        .expect("drill runs");
+        .env("RUST_LOG", "info");
+    let out = g.operator.apply(&mut cmd).output().expect("drill runs");
     let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     (out.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&out.stderr).into_owned())
 }
@@ -39,7 +36,7 @@ async fn cli_drills_measure_rto_and_leave_the_health_check_as_found() {
     let before = config(&r53, &g.hc).await;
     let mut errors = Vec::new();
     for run in 0..6 {
-        let (code, rec, err) = drill(&g.manifest, &g.local.endpoint, &["--failsafe-role-arn", ROLE]);
+        let (code, rec, err) = drill(&g);
         assert_eq!(code, 0, "run {run}: {rec:#} {err}");
         assert_eq!(rec["phase"], "Succeeded", "{rec:#}");
         assert_eq!(rec["passed"], true);
@@ -84,7 +81,7 @@ async fn cli_preflight_refuses_once_per_reason() {
     let r53 = g.local.route53().await;
     let before = config(&r53, &g.hc).await;
     let refused = |g: &Ground, reason: &str| {
-        let (code, rec, err) = drill(&g.manifest, &g.local.endpoint, &["--failsafe-role-arn", ROLE]);
+        let (code, rec, err) = drill(g);
         assert_eq!(code, 1, "{reason}: {rec:#} {err}");
         assert_eq!(rec["phase"], "Failed", "{rec:#}");
         assert_eq!(rec["reason"], reason, "{rec:#}");
@@ -122,16 +119,13 @@ async fn cli_preflight_refuses_once_per_reason() {
 
     r53.update_health_check().health_check_id(&g.hc).inverted(true).send().await.expect("invert");
     // Someone else's inverted check is refused; this run prints the readable timeline.
-    let out = Command::new(env!("CARGO_BIN_EXE_regional-failover"))
-        .args(["drill", "-f"])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_regional-failover"));
+    cmd.args(["drill", "-f"])
         .arg(&g.manifest)
-        .args(["--drill", "smoke", "--failsafe-role-arn", ROLE])
+        .args(["--drill", "smoke", "--failsafe-role-arn", &g.role])
         .env("AWS_ENDPOINT_URL", &g.local.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .output()
-        .expect("drill runs");
+        .env("AWS_REGION", "us-east-1");
+    let out = g.operator.apply(&mut cmd).output().expect("drill runs");
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.starts_with("drilled: drill smoke Failed (HealthCheckNotNormal)"), "{text}");
@@ -168,7 +162,7 @@ async fn a_slow_drill_proves_failover_but_misses_the_objective() {
     let g = ground("drill-slow.test", "").await;
     let yaml = std::fs::read_to_string(&g.manifest).expect("manifest").replace("rtoSeconds: 90", "rtoSeconds: 1");
     std::fs::write(&g.manifest, yaml).expect("manifest written");
-    let (code, rec, err) = drill(&g.manifest, &g.local.endpoint, &["--failsafe-role-arn", ROLE]);
+    let (code, rec, err) = drill(&g);
     assert_eq!(code, 1, "missing the objective fails the command: {rec:#} {err}");
     assert_eq!(rec["phase"], "Succeeded", "{rec:#}");
     assert_eq!((rec["passed"].as_bool(), rec["reason"].as_str()), (Some(false), Some("RtoAboveObjective")), "{rec:#}");

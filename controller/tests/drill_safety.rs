@@ -7,7 +7,7 @@ mod support;
 
 use std::{path::Path, process::Stdio, time::Duration};
 
-use drill_ground::{Ground, ROLE, ground};
+use drill_ground::{Ground, ground};
 use serde_json::{Value, json};
 use support::{fake_dns::FakeDns, localaws::eventually};
 use tokio::process::Command;
@@ -23,16 +23,15 @@ fn command(g: &Ground, manifest: &Path, extra: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_regional-failover"));
     cmd.args(["drill", "-f"])
         .arg(manifest)
-        .args(["--drill", "smoke", "--output", "json", "--failsafe-role-arn", ROLE])
+        .args(["--drill", "smoke", "--output", "json", "--failsafe-role-arn", &g.role])
         .args(extra)
         .env("AWS_ENDPOINT_URL", &g.local.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    g.operator.apply_tokio(&mut cmd);
     cmd
 }
 
@@ -194,17 +193,12 @@ async fn a_restore_that_fails_is_retried_until_it_verifies() {
 async fn a_drill_without_a_fail_safe_role_is_refused() {
     let g = ground("safety-nofs.test", "").await;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_regional-failover"));
-    let out = cmd
-        .args(["drill", "-f"])
+    cmd.args(["drill", "-f"])
         .arg(&g.manifest)
         .args(["--drill", "smoke", "--output", "json"])
         .env("AWS_ENDPOINT_URL", &g.local.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .output()
-        .await
-        .expect("drill runs");
+        .env("AWS_REGION", "us-east-1");
+    let out = g.operator.apply_tokio(&mut cmd).output().await.expect("drill runs");
     let rec: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     assert_eq!(out.status.code(), Some(1), "{rec:#}");
     assert_eq!(rec["reason"], "FailsafeNotConfigured", "{rec:#}");

@@ -1,5 +1,6 @@
 //! The `regionalfailover.io/v1alpha1` API: the CRD (docs/architecture.md, "The layers").
 
+mod schema_check;
 mod spec;
 mod status;
 pub mod validate;

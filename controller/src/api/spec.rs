@@ -121,7 +121,10 @@ pub enum RecordType {
 #[x_kube(validation = Rule::new("self.primarySetIdentifier != self.secondarySetIdentifier").message("primarySetIdentifier and secondarySetIdentifier must differ: Route 53 tells the two records apart by them"))]
 pub struct DnsSpec {
     /// Route 53 hosted zone ID, e.g. `Z0123456789ABCDEFGHIJ`.
-    #[schemars(length(min = 1, max = 32))]
+    // The schema's bound is looser than the rule's 32 on purpose: a value that is only a little
+    // too long (a pasted `/hostedzone/Z…`) must reach the rule and get its message, not a bare
+    // "Too long" (maxLength is checked before CEL); the bound still caps the rule's cost.
+    #[schemars(length(min = 1, max = 64))]
     #[x_kube(validation = Rule::new("self.matches('^[A-Z0-9]{1,32}$')").message("hostedZoneId must be a Route 53 zone ID such as Z0123456789ABCDEFGHIJ (without /hostedzone/)"))]
     pub hosted_zone_id: String,
     /// The name clients resolve, e.g. `api.example.com`.

@@ -23,8 +23,16 @@ pub fn crd_yaml() -> Result<String, Error> {
     serde_saphyr::to_string(&crd()).map_err(|e| Error::Serialize(e.to_string()))
 }
 
-/// The CRD's openAPIV3Schema as JSON.
-fn schema() -> Result<Value, Error> {
+/// The CRD's openAPIV3Schema as JSON, generated once per process.
+fn schema() -> Result<&'static Value, Error> {
+    static SCHEMA: OnceLock<Result<Value, String>> = OnceLock::new();
+    SCHEMA
+        .get_or_init(|| generate_schema().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| Error::Serialize(e.clone()))
+}
+
+fn generate_schema() -> Result<Value, Error> {
     let crd = crd();
     let schema = crd
         .spec
@@ -41,7 +49,7 @@ fn schema() -> Result<Value, Error> {
 fn compiled() -> Result<&'static kube::core::cel::CompiledSchema, Error> {
     static COMPILED: OnceLock<Result<kube::core::cel::CompiledSchema, String>> = OnceLock::new();
     COMPILED
-        .get_or_init(|| schema().map(|s| kube::core::cel::compile_schema(&s)).map_err(|e| e.to_string()))
+        .get_or_init(|| schema().map(kube::core::cel::compile_schema).map_err(|e| e.to_string()))
         .as_ref()
         .map_err(|e| Error::Serialize(e.clone()))
 }
@@ -55,10 +63,22 @@ pub fn cel_violations(object: &Value) -> Result<Vec<String>, Error> {
     }
 }
 
-/// The one validation of a spec, used by the controller, `check` and `drill`: the CRD's own rules
-/// (API servers before 1.25 do not enforce CEL, so they are evaluated here too) and what CEL
-/// cannot check, cron schedules, parsed by the crate the scheduler uses. One sentence per problem.
+/// The one validation of a spec, used by the controller, `check` and `drill`, in the API server's
+/// order: the schema's structure first (types, required fields, enums, bounds), and only when
+/// that holds the CRD's CEL rules; then what CEL cannot check, cron schedules, parsed by the
+/// crate the scheduler uses. One sentence per problem, in the API server's words.
 pub fn problems(object: &Value) -> Result<Vec<String>, Error> {
+    let root = schema()?;
+    let spec_schema = root.pointer("/properties/spec").cloned().unwrap_or(Value::Null);
+    let spec = object.get("spec").cloned().unwrap_or(Value::Null);
+    let structural = if spec.is_null() {
+        vec!["spec: Required value".to_string()]
+    } else {
+        super::schema_check::problems(&spec_schema, &spec, "spec")
+    };
+    if !structural.is_empty() {
+        return Ok(structural);
+    }
     let mut problems = cel_violations(object)?;
     let drills = object.pointer("/spec/drills").and_then(Value::as_array).cloned().unwrap_or_default();
     for drill in drills {

@@ -169,6 +169,12 @@ impl CallSite<'_> {
                 ErrorKind::Timeout,
                 format!("no response from {} in time ({})", self.endpoint_text(), root_cause(&err)),
             ),
+            // The SDK resolves credentials (e.g. IRSA's AssumeRoleWithWebIdentity) before sending:
+            // a failure there is about the identity, not the network.
+            SdkError::DispatchFailure(_) if mentions_credentials(&err) => (
+                ErrorKind::Unauthenticated,
+                format!("could not get credentials to call {} ({})", self.endpoint_text(), root_cause(&err)),
+            ),
             SdkError::DispatchFailure(d) if d.is_timeout() => {
                 (ErrorKind::Timeout, format!("{} timed out ({})", self.endpoint_text(), root_cause(&err)))
             }
@@ -278,6 +284,18 @@ pub(crate) fn kind_for(status: Option<u16>, code: Option<&str>) -> ErrorKind {
         (_, Some(_)) => ErrorKind::Rejected,
         _ => ErrorKind::Other,
     }
+}
+
+/// Whether the error chain says the credentials provider failed.
+fn mentions_credentials(err: &(dyn StdError + 'static)) -> bool {
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if e.to_string().contains("credentials") {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
 }
 
 /// "outer: inner: innermost", skipping repeats (hyper and the SDK often nest the same text).

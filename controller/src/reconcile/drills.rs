@@ -15,7 +15,7 @@ use super::{
     status_write,
 };
 use crate::{
-    api::{DrillRecord, RegionalFailover, RegionalFailoverStatus},
+    api::{DrillPhase, DrillRecord, RegionalFailover, RegionalFailoverStatus},
     drill::{
         actions::DrillEnv,
         evidence::{AbortCause, Evidence, HostFacts, ReadError},
@@ -116,7 +116,9 @@ pub async fn step(
             }
         }
     };
-    let facts = facts(rf, ctx).await;
+    // Before anything changes the switch is read fresh; while a drill flies, once a second.
+    let fresh = matches!(record.phase, DrillPhase::Pending | DrillPhase::Preflight | DrillPhase::Injecting);
+    let facts = facts(rf, ctx, fresh).await;
     let before = record.clone();
     let outcome = if machine::is_terminal(record.phase) {
         runner::StepOutcome { record, denied: None, persist_failed: None }
@@ -200,7 +202,7 @@ async fn finished(rf: &RegionalFailover, ctx: &Context, api: &Api<RegionalFailov
 }
 
 /// Suspension, deletion, shutdown and the stop switch, as the machine sees them.
-async fn facts(rf: &RegionalFailover, ctx: &Context) -> HostFacts {
+async fn facts(rf: &RegionalFailover, ctx: &Context, fresh: bool) -> HostFacts {
     let abort = if rf.meta().deletion_timestamp.is_some() {
         Some(AbortCause::Deleted)
     } else if ctx.is_stopping() {
@@ -210,7 +212,7 @@ async fn facts(rf: &RegionalFailover, ctx: &Context) -> HostFacts {
     };
     HostFacts {
         suspended: rf.spec.suspend,
-        drills_stopped: stop_switch(ctx).await,
+        drills_stopped: stop_switch(ctx, fresh).await,
         failsafe_configured: ctx.settings.failsafe.role_arn.is_some(),
         abort,
     }
@@ -219,15 +221,15 @@ async fn facts(rf: &RegionalFailover, ctx: &Context) -> HostFacts {
 /// `Some(reason)` while drills are stopped cluster-wide: by the chart (`drills.enabled: false`) or by
 /// the ConfigMap [`STOP_SWITCH`] in the operator's namespace. A switch that cannot be read counts as
 /// on (fail closed).
-async fn stop_switch(ctx: &Context) -> Option<Evidence<String>> {
+async fn stop_switch(ctx: &Context, fresh: bool) -> Option<Evidence<String>> {
     if !ctx.settings.drills_enabled {
         return Some(Evidence::Read(
             "drills are disabled by the operator's configuration (drills.enabled=false)".into(),
         ));
     }
     let mut cached = ctx.stop_switch.lock().await;
-    let fresh = cached.as_ref().is_some_and(|(at, _)| at.elapsed() < STOP_SWITCH_EVERY);
-    if !fresh {
+    let recent = !fresh && cached.as_ref().is_some_and(|(at, _)| at.elapsed() < STOP_SWITCH_EVERY);
+    if !recent {
         let api: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &ctx.settings.namespace);
         let read = match api.get_opt(STOP_SWITCH).await {
             Ok(Some(cm)) => {
@@ -247,7 +249,9 @@ async fn stop_switch(ctx: &Context) -> Option<Evidence<String>> {
     }
 }
 
-/// Restores every drill this process drives, before it stops leading or exits: at most `limit`.
+/// Restores every drill this process drives before it stops leading or exits, and waits (at most
+/// `limit` in all) for DNS to come back so the drill can end; one still waiting is finished by the
+/// next operator, which resumes it from status.
 pub async fn drain(ctx: &Context, limit: Duration) {
     let deadline = Instant::now() + limit;
     for key in ctx.drilling() {
@@ -266,14 +270,13 @@ pub async fn drain(ctx: &Context, limit: Duration) {
                 ctx.with_memory(&key, |m| m.written.clone()).unwrap_or_else(|| rf.status.clone().unwrap_or_default());
             match step(&rf, ctx, &api, &key, base, true).await {
                 Ok(done) => {
-                    ctx.with_memory(&key, |m| m.written = Some(done.status.clone()));
-                    let injected = trigger::unfinished(done.status.drill.as_ref()).is_some_and(|r| {
-                        machine::may_be_injected(r.phase) || r.phase == crate::api::DrillPhase::Injecting
-                    });
-                    if !injected {
-                        break;
+                    if done.wrote {
+                        ctx.with_memory(&key, |m| m.written = Some(done.status.clone()));
                     }
-                    tokio::time::sleep(done.next_in.unwrap_or(Duration::from_millis(250))).await;
+                    match done.next_in {
+                        Some(next) => tokio::time::sleep(next).await,
+                        None => break,
+                    }
                 }
                 Err(e) => {
                     warn!(error = %e, key, "drain: drill step failed");

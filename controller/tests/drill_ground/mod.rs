@@ -1,6 +1,7 @@
-//! Shared ground for the drill end-to-end tests: a loopback baseline in local AWS (time-scaled,
-//! with a 3 s health-check propagation like AWS's), its manifest, and readings of local AWS's own
-//! ground truth (DNS flip times).
+//! Shared ground for the drill end-to-end tests: the Terraform baseline (`terraform/examples/local`)
+//! applied to local AWS with IAM enforced (time-scaled, with a 3 s health-check propagation like
+//! AWS's), the operator role Terraform created (assumed by web identity, as IRSA does), the
+//! manifest, and readings of local AWS's own ground truth (DNS flip times).
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -10,12 +11,13 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::support::{
-    aws_fixtures as fx,
+    baseline,
     endpoint::{ApiEndpoint, free_port_on_both},
+    iam::RoleEnv,
     localaws::LocalAws,
 };
 
-pub const ROLE: &str = "arn:aws:iam::123456789012:role/regionalfailover-drill-failsafe";
+/// The fail-safe schedule group Terraform creates.
 pub const GROUP: &str = "regional-failover-drills";
 
 pub fn epoch(v: &Value) -> f64 {
@@ -50,22 +52,34 @@ pub struct Ground {
     pub hc: String,
     pub record: String,
     pub manifest: PathBuf,
+    /// The fail-safe execution role Terraform created (EventBridge Scheduler assumes it).
+    pub role: String,
+    /// The operator role Terraform created, assumed by web identity.
+    pub operator: RoleEnv,
     pub _dir: tempfile::TempDir,
 }
 
 pub async fn ground(zone_name: &str, extra_spec: &str) -> Ground {
-    let local = LocalAws::start(&["--time-scale", "0.1"]);
-    local.control("POST", "/settings", Some(&json!({"route53ConfigPropagationSeconds": 3})));
+    let local = LocalAws::start(&["--time-scale", "0.1", "--iam", "enforce"]);
     let port = free_port_on_both();
     let primary = ApiEndpoint::new(([127, 0, 0, 1], port).into());
     let secondary = ApiEndpoint::new(([127, 0, 0, 2], port).into());
-    let r53 = local.route53().await;
-    let (east, west) = (local.dynamodb("us-east-1").await, local.dynamodb("us-west-2").await);
-    let (zone, hc) = fx::loopback_baseline(&r53, &east, &west, zone_name, port).await;
-    let scheduler = aws_sdk_scheduler::Client::new(&local.sdk_config("us-east-1").await);
-    scheduler.create_schedule_group().name(GROUP).send().await.expect("schedule group");
-    zero_ttl(&r53, &zone, zone_name).await;
     let dir = tempfile::tempdir().expect("tmp");
+    let (endpoint, dns_port, dir_path) = (local.endpoint.clone(), local.dns.port(), dir.path().to_path_buf());
+    let zone_var = zone_name.to_string();
+    let base = tokio::task::spawn_blocking(move || {
+        baseline::apply_with(&endpoint, dns_port, port, &dir_path, &[("zone_name", zone_var.as_str())])
+    })
+    .await
+    .expect("terraform apply ran");
+    local.control("POST", "/settings", Some(&json!({"route53ConfigPropagationSeconds": 3})));
+    let out = &base.outputs;
+    let zone = out["hosted_zone_id"].as_str().expect("zone output").trim_start_matches("/hostedzone/").to_string();
+    let hc = out["health_check_id"].as_str().expect("health check output").to_string();
+    let role = out["drill_failsafe"]["execution_role_arn"].as_str().expect("fail-safe role output").to_string();
+    let operator = RoleEnv::operator(&local, out);
+    let r53 = local.route53().await;
+    zero_ttl(&r53, &zone, zone_name).await;
     let manifest = dir.path().join("rf.yaml");
     std::fs::write(
         &manifest,
@@ -82,6 +96,8 @@ pub async fn ground(zone_name: &str, extra_spec: &str) -> Ground {
         hc,
         record: format!("api.{zone_name}"),
         manifest,
+        role,
+        operator,
         _dir: dir,
     }
 }
@@ -133,4 +149,27 @@ pub fn rto_error(local: &LocalAws, record_name: &str, rec: &Value) -> Option<(f6
     let injected = epoch(&rec["injectedAt"]);
     let flipped = flip_at(local, record_name, "127.0.0.2", injected)?;
     Some((rec["measuredRtoSeconds"].as_f64()?, flipped - injected))
+}
+
+/// Waits until local AWS has applied every change of the check (its `Inverted` propagation included)
+/// and routes to the primary again: a drill that aborted before DNS flipped can leave an injection
+/// that takes effect after it ended, which the next drill's preflight would rightly refuse.
+pub async fn settled(local: &LocalAws, hc: &str) {
+    let path = format!("/healthchecks/{hc}/changes");
+    let status = format!("/healthchecks/{hc}");
+    crate::support::localaws::eventually(
+        "local AWS settled on the primary",
+        std::time::Duration::from_secs(30),
+        || {
+            let changes = local.control("GET", &path, None);
+            let now = local.control("GET", &status, None);
+            async move {
+                let epoch = Utc::now().timestamp_millis() as f64 / 1000.0;
+                let last_change = changes["changes"].as_array()?.last()?["atEpoch"].as_f64()?;
+                let effective = changes["effective"].as_array()?.last()?["inverted"].as_bool()?;
+                (!effective && now["healthy"] == true && epoch - last_change > 3.5).then_some(())
+            }
+        },
+    )
+    .await;
 }

@@ -35,6 +35,11 @@ fn terraform(args: &[&str], workdir: &Path) -> String {
 
 /// Applies the baseline; `health_port` is where the stand-in API endpoints listen.
 pub fn apply(endpoint: &str, dns_port: u16, health_port: u16, workdir: &Path) -> Baseline {
+    apply_with(endpoint, dns_port, health_port, workdir, &[])
+}
+
+/// [`apply`] with more `-var name=value` settings of `terraform/examples/local`.
+pub fn apply_with(endpoint: &str, dns_port: u16, health_port: u16, workdir: &Path, more: &[(&str, &str)]) -> Baseline {
     // Parallel tests share the example's .terraform dir: serialise init with a lock file.
     let lock = repo_root().join("terraform/examples/local/.terraform.init.lock");
     let init = Command::new("flock")
@@ -46,11 +51,12 @@ pub fn apply(endpoint: &str, dns_port: u16, health_port: u16, workdir: &Path) ->
         .expect("terraform init runs");
     assert!(init.status.success(), "terraform init failed: {}", String::from_utf8_lossy(&init.stderr));
     let state = format!("-state={}", workdir.join("terraform.tfstate").display());
-    let vars = [
+    let mut vars = vec![
         format!("-var=local_endpoint_url={endpoint}"),
         format!("-var=dns_port={dns_port}"),
         format!("-var=health_check_port={health_port}"),
     ];
+    vars.extend(more.iter().map(|(k, v)| format!("-var={k}={v}")));
     let mut args = vec!["apply", "-auto-approve", "-input=false", "-no-color", state.as_str()];
     args.extend(vars.iter().map(String::as_str));
     terraform(&args, workdir);

@@ -3,12 +3,10 @@
 use std::{path::PathBuf, process::Command, time::Duration};
 
 use k8s_openapi::api::core::v1::Namespace;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::{
-    Api, Client, Config, ResourceExt,
+    Api, Client, Config,
     api::PostParams,
     config::{KubeConfigOptions, Kubeconfig},
-    runtime::wait::{await_condition, conditions},
 };
 
 use super::{Peer, repo_root};
@@ -19,13 +17,19 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Starts etcd + kube-apiserver 1.20 on 127.0.0.1 (built and cached by the script).
+    /// Starts the hybrid control plane on 127.0.0.1 (built and cached by the scripts): kube-apiserver
+    /// 1.20 as the front door and the modern CRD server behind it, serving the checked-in CRD.
     pub fn start() -> Cluster {
         // serve picks free ports without reserving them; when a parallel test takes one first, the
         // child fails to bind and serve exits: start again (a real failure repeats and panics).
         for attempt in 1..=3 {
             // A cold start builds kube-apiserver from source: allow for it.
-            match Peer::try_start("tests/controlplane/serve", &["--dir", "{dir}"], Duration::from_secs(1500)) {
+            let crd = repo_root().join("crds/regionalfailover.yaml").display().to_string();
+            match Peer::try_start(
+                "tests/controlplane/serve",
+                &["--dir", "{dir}", "--crd", &crd],
+                Duration::from_secs(1500),
+            ) {
                 Ok(peer) => {
                     let kubeconfig = PathBuf::from(peer.get("kubeconfig"));
                     return Cluster { peer, kubeconfig };
@@ -60,29 +64,11 @@ impl Cluster {
     }
 }
 
-/// Installs the checked-in CRD and waits until it is Established.
-///
-/// Create/replace rather than server-side apply: a 1.20 API server does not know
-/// `x-kubernetes-validations`, and SSA's typed patch refuses undeclared fields, while a plain
-/// create drops them (they are enforced client-side there).
+/// The CRD is served through the front door: `serve --crd` registered it on the modern CRD server
+/// and waited for its APIService before READY, so a list must already work.
 pub async fn install_crd(client: &Client) {
-    let yaml = std::fs::read_to_string(repo_root().join("crds/regionalfailover.yaml")).expect("crd file");
-    let mut crd: CustomResourceDefinition = serde_saphyr::from_str(&yaml).expect("crd parses");
-    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
-    let name = crd.name_any();
-    match api.get_opt(&name).await.expect("CRD readable") {
-        None => {
-            api.create(&PostParams::default(), &crd).await.expect("CRD created");
-        }
-        Some(existing) => {
-            crd.metadata.resource_version = existing.metadata.resource_version;
-            api.replace(&name, &PostParams::default(), &crd).await.expect("CRD replaced");
-        }
-    }
-    tokio::time::timeout(Duration::from_secs(30), await_condition(api, &name, conditions::is_crd_established()))
-        .await
-        .expect("CRD established in time")
-        .expect("CRD watch");
+    let api: Api<regional_failover::api::RegionalFailover> = Api::all(client.clone());
+    api.list(&kube::api::ListParams::default().limit(1)).await.expect("RegionalFailovers are served");
 }
 
 /// Creates a namespace of its own for one test.

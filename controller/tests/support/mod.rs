@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod cluster;
 pub mod endpoint;
 pub mod fake_dns;
+pub mod iam;
 pub mod localaws;
 pub mod manifests;
 pub mod operator;

@@ -12,8 +12,20 @@ pub struct Operator {
 }
 
 impl Operator {
-    /// `regional-failover run` with the lease in `lease_ns`; extra env (e.g. budgets) appended.
+    /// `regional-failover run` with the lease in `lease_ns`, with local AWS's root key; extra env
+    /// (e.g. budgets) appended.
     pub fn start(kubeconfig: &Path, aws_endpoint: &str, lease_ns: &str, extra_env: &[(&str, &str)]) -> Operator {
+        Self::start_as(kubeconfig, aws_endpoint, lease_ns, extra_env, None)
+    }
+
+    /// Like [`Operator::start`], as the operator role Terraform created (web identity, as IRSA).
+    pub fn start_as(
+        kubeconfig: &Path,
+        aws_endpoint: &str,
+        lease_ns: &str,
+        extra_env: &[(&str, &str)],
+        role: Option<&super::iam::RoleEnv>,
+    ) -> Operator {
         let metrics_port = super::endpoint::free_port();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_regional-failover"));
         cmd.arg("run")
@@ -25,7 +37,7 @@ impl Operator {
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("RF_METRICS_BIND", format!("127.0.0.1:{metrics_port}"))
             .env("RF_LEASE_NAMESPACE", lease_ns)
-            .env("RF_DEFAULT_VERIFY_INTERVAL_SECONDS", "10")
+            .env("RF_SHARED_READ_MAX_AGE_SECONDS", "5")
             // Table drift must show within a test's patience, not the production 5 minutes.
             .env("RF_TABLE_REFRESH_SECONDS", "10")
             .env("RUST_LOG", "info,regional_failover=debug")
@@ -33,6 +45,9 @@ impl Operator {
             .stderr(Stdio::inherit());
         for (k, v) in extra_env {
             cmd.env(k, v);
+        }
+        if let Some(role) = role {
+            role.apply(&mut cmd);
         }
         let child = cmd.spawn().expect("operator starts");
         Operator { child, metrics_port }

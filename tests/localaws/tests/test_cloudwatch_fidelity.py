@@ -72,6 +72,21 @@ def test_replication_latency_is_one_sample_per_replicated_write_and_missing_whil
     assert cw.get_metric_statistics(**window, Statistics=["Maximum"], Dimensions=both[:1])["Datapoints"] == []
 
 
+def test_consumed_write_capacity_counts_application_writes_in_their_own_region(aws):
+    east = global_table(aws, "written")
+    for i in range(3):
+        east.put_item(TableName="written", Item={"pk": {"S": f"w-{i}"}})
+    east.delete_item(TableName="written", Key={"pk": {"S": "w-0"}})
+    wait_until(lambda: aws.control("GET", "/replication")["applied"] >= 4, 5, message="replicated")
+    window = {"Namespace": "AWS/DynamoDB", "MetricName": "ConsumedWriteCapacityUnits",
+              "Dimensions": [{"Name": "TableName", "Value": "written"}], "Period": 3600,
+              "StartTime": time.time() - 600, "EndTime": time.time() + 60, "Statistics": ["Sum"]}
+    points = aws.client("cloudwatch").get_metric_statistics(**window)["Datapoints"]
+    assert [(d["Sum"], d["Unit"]) for d in points] == [(4.0, "Count")], "one unit per application write"
+    west = aws.client("cloudwatch", WEST).get_metric_statistics(**window)["Datapoints"]
+    assert west == [], "replicated writes are not the replica's own writes"
+
+
 def test_statistics_use_aligned_periods_exclusive_end_and_exact_dimensions(aws):
     cw = aws.client("cloudwatch")
     t0 = (int(time.time()) // 60) * 60 - 600  # a whole minute, ten minutes ago

@@ -31,14 +31,17 @@ type Series = Vec<(String, Vec<(DateTime<Utc>, f64)>)>;
 /// What one shared read is about: source region, table, receiving regions, window in minutes.
 pub type MetricsKey = (String, String, Vec<String>, u32);
 
-/// The window of `minutes` whole periods ending with the current (partial) one: `[start, end)`.
-/// Aligned to the minute as CloudWatch aligns its periods, so each datapoint covers a full period
-/// and the newest one covers the present.
+/// The read covering the last `minutes` minutes: CloudWatch aligns `StartTime` down to the minute,
+/// so it starts at the minute holding `now - minutes` and ends after the current (partial) minute,
+/// `[start, end)`. Right after a minute begins, the previous minutes still count: the window never
+/// shrinks to a nearly empty current minute.
 pub fn window(now: DateTime<Utc>, minutes: u32) -> (DateTime<Utc>, DateTime<Utc>) {
     let period = i64::from(PERIOD_SECONDS);
-    let end_secs = now.timestamp().div_euclid(period) * period + period;
-    let end = DateTime::from_timestamp(end_secs, 0).unwrap_or(now);
-    (end - chrono::Duration::seconds(period * i64::from(minutes.max(1))), end)
+    let floor = |t: i64| t.div_euclid(period) * period;
+    let now_secs = now.timestamp();
+    let start = floor(now_secs - period * i64::from(minutes.max(1)));
+    let end = floor(now_secs) + period;
+    (DateTime::from_timestamp(start, 0).unwrap_or(now), DateTime::from_timestamp(end, 0).unwrap_or(now))
 }
 
 impl Aws {
@@ -94,7 +97,7 @@ impl Aws {
                 break;
             }
         }
-        Ok(assemble(source_region, table, receivers, start, end, &series))
+        Ok(assemble(source_region, table, receivers, (start, end, minutes.max(1) * 60), &series))
     }
 
     /// [`Aws::replication_metrics`] shared by every object naming the same table, no older than
@@ -136,8 +139,7 @@ fn assemble(
     source: &str,
     table: &str,
     receivers: &[String],
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    (start, end, window_seconds): (DateTime<Utc>, DateTime<Utc>, u32),
     series: &Series,
 ) -> ReplicationMetrics {
     let get = |id: &str| series.iter().find(|(i, _)| i == id).map_or(&[][..], |(_, s)| s.as_slice());
@@ -163,6 +165,7 @@ fn assemble(
         source_region: source.to_string(),
         table: table.to_string(),
         period_seconds: PERIOD_SECONDS,
+        window_seconds,
         start,
         end,
         latency,
@@ -179,11 +182,11 @@ mod tests {
     }
 
     #[test]
-    fn the_window_is_whole_minutes_ending_with_the_current_one() {
+    fn the_window_reaches_back_the_minutes_asked_and_includes_the_current_one() {
         // 1_800_000_000 is a whole minute.
-        assert_eq!(window(at(20), 5), (at(60 - 300), at(60)));
-        assert_eq!(window(at(0), 1), (at(0), at(60)), "on a boundary the new minute is the current one");
-        assert_eq!(window(at(59), 0), (at(0), at(60)), "at least one period");
+        assert_eq!(window(at(20), 5), (at(-300), at(60)), "5 min back from 00:20 starts in minute -5");
+        assert_eq!(window(at(0), 1), (at(-60), at(60)), "right after a minute begins the last one still counts");
+        assert_eq!(window(at(59), 0), (at(-60), at(60)), "at least one minute back");
     }
 
     #[test]
@@ -195,7 +198,7 @@ mod tests {
             (WRITES_ID.to_string(), vec![(at(0), 4.0), (at(60), 0.0)]),
         ];
         let receivers = vec!["us-west-2".to_string(), "eu-west-1".to_string(), "ap-south-1".to_string()];
-        let m = assemble("us-east-1", "profiles", &receivers, at(-240), at(60), &series);
+        let m = assemble("us-east-1", "profiles", &receivers, (at(-300), at(60), 300), &series);
         let west = &m.latency[0].1;
         assert_eq!(
             west.iter().map(|p| (p.at, p.average_ms, p.maximum_ms)).collect::<Vec<_>>(),
@@ -204,6 +207,6 @@ mod tests {
         assert_eq!(m.latency[1].1[0].average_ms, 50.0, "no Average: the Maximum stands in");
         assert!(m.latency[2].1.is_empty(), "no datapoints at all");
         assert_eq!(m.writes, vec![at(0)], "a period with Sum 0 took no writes");
-        assert_eq!((m.period_seconds, m.source_region.as_str()), (60, "us-east-1"));
+        assert_eq!((m.period_seconds, m.window_seconds, m.source_region.as_str()), (60, 300, "us-east-1"));
     }
 }

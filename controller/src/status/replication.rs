@@ -37,8 +37,7 @@ pub fn latency_window(m: &ReplicationMetrics, receiver: &str) -> LatencyWindow {
         (Some(_), None) => true,
         (Some(&write), Some(newest)) => write - newest.at >= period * i32::try_from(STALE_PERIODS).unwrap_or(2),
     };
-    let window_seconds = u32::try_from((m.end - m.start).num_seconds()).unwrap_or_default();
-    LatencyWindow { average, maximum, window_seconds, missing_while_writing }
+    LatencyWindow { average, maximum, window_seconds: m.window_seconds, missing_while_writing }
 }
 
 /// The window `source` → `receiver` from this cycle's reads, if that pair was read.

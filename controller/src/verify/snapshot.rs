@@ -138,7 +138,10 @@ pub struct ReplicationMetrics {
     pub source_region: String,
     pub table: String,
     pub period_seconds: u32,
-    /// The window read, `[start, end)`, aligned to whole periods.
+    /// The window asked for (`objectives.rpoWindowMinutes`), in seconds.
+    pub window_seconds: u32,
+    /// The window read, `[start, end)`, aligned to whole periods: from the period holding
+    /// `now - window` to the end of the current one.
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
     /// Per receiving region, its datapoints oldest first (periods without a sample have none).

@@ -25,6 +25,7 @@ fn read(source: &str, receiver: &str, samples: &[(i64, f64)], writes: &[i64]) ->
         source_region: source.into(),
         table: "profiles".into(),
         period_seconds: 60,
+        window_seconds: 300,
         start: minute(0),
         end: minute(5),
         latency: vec![(

@@ -4,7 +4,12 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::*;
 use crate::{
+    api::ConditionStatus,
     aws::{ErrorKind, Service},
+    status::{
+        events::EventType,
+        reasons::{ConditionReason, EventReason},
+    },
     verify::{LatencyPoint, fixtures},
 };
 

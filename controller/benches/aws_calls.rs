@@ -14,6 +14,11 @@
 //!
 //! `RF_BENCH_SCENARIOS="1x1,10x1,100x1,1000x1,1000x10"` (objects x zones) chooses the fleets;
 //! `RF_BENCH_NAIVE_SAMPLE` (default 50) how many objects the naive design reads, scaled to N.
+//!
+//! CloudWatch (`GetMetricData` for DynamoDB's `ReplicationLatency`) is read once per table per
+//! source region and shared by every object naming the table, so its cost grows with tables, not
+//! objects: `RF_BENCH_TABLE_SCENARIOS="1x1,100x1,100x10,1000x1,1000x10"` (objects x tables, one
+//! zone) measures it for objects that share tables (an empty value skips that part).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -76,6 +81,81 @@ async fn run() {
         results.push(result);
     }
     print_summary(&results);
+    let tables = std::env::var("RF_BENCH_TABLE_SCENARIOS").unwrap_or_else(|_| "1x1,100x1,100x10,1000x1,1000x10".into());
+    let mut shared = Vec::new();
+    for spec in tables.split(',').filter(|s| !s.trim().is_empty()) {
+        let (n, t) = spec.trim().split_once('x').expect("table scenario is OBJECTSxTABLES");
+        shared.push(measure_tables(n.parse().expect("objects"), t.parse().expect("tables")).await);
+    }
+    print_tables(&shared);
+}
+
+/// GetMetricData per cycle for `objects` sharing `tables` tables (cold cycle, steady mean).
+struct TableOutcome {
+    objects: usize,
+    tables: usize,
+    cold: u64,
+    steady: f64,
+    replicas: usize,
+}
+
+async fn measure_tables(objects: usize, tables: usize) -> TableOutcome {
+    let local = LocalAws::start(&["--time-scale", "10"]);
+    let port = fleet::healthy_endpoint().await;
+    let fleet = fleet::seed_sharing(&local, objects, 1, tables, port, 60).await;
+    let specs: Vec<RegionalFailoverSpec> = fleet.objects.iter().map(|o| o.spec.clone()).collect();
+    let ours = aws(&local, default_route53_budget()).await;
+    let mut statuses = vec![RegionalFailoverStatus::default(); specs.len()];
+    let metric_reads = |aws: &Aws| {
+        aws.budget().attempts_by_operation().get(&(Service::CloudWatch, "GetMetricData")).copied().unwrap_or(0)
+    };
+    cycle(&ours, &specs, &mut statuses).await;
+    let cold = metric_reads(&ours);
+    for _ in 0..STEADY_CYCLES {
+        ours.age_caches(VERIFY_INTERVAL);
+        cycle(&ours, &specs, &mut statuses).await;
+    }
+    let steady = (metric_reads(&ours) - cold) as f64 / STEADY_CYCLES as f64;
+    let healthy = statuses
+        .iter()
+        .filter(|s| s.conditions.iter().any(|c| c.type_ == "ReplicationHealthy" && c.status == ConditionStatus::True))
+        .count();
+    eprintln!("{objects} objects over {tables} table(s): {healthy} ReplicationHealthy=True");
+    let replicas = specs.first().map_or(0, |s| s.table.replica_regions.len());
+    TableOutcome { objects, tables: fleet_tables(tables, objects), cold, steady, replicas }
+}
+
+fn fleet_tables(tables: usize, objects: usize) -> usize {
+    tables.clamp(1, objects.max(1))
+}
+
+fn print_tables(results: &[TableOutcome]) {
+    if results.is_empty() {
+        return;
+    }
+    println!("\n== CloudWatch GetMetricData per verification cycle: objects sharing tables (one zone) ==");
+    println!("one read per table per source region (primary → replicas, each replica → primary), shared by every");
+    println!("object naming the table; formula = tables × (1 + replicas).");
+    println!(
+        "{:>7} {:>7} {:>10} {:>12} {:>9} {:>18}",
+        "objects", "tables", "cold", "steady", "formula", "objects per read"
+    );
+    for r in results {
+        let formula = r.tables * (1 + r.replicas);
+        println!(
+            "{:>7} {:>7} {:>10} {:>12.1} {:>9} {:>18.1}",
+            r.objects,
+            r.tables,
+            r.cold,
+            r.steady,
+            formula,
+            r.objects as f64 / r.steady.max(1e-9)
+        );
+        println!(
+            "aws_calls_cloudwatch objects={} tables={} cold={} steady={:.1} formula={formula}",
+            r.objects, r.tables, r.cold, r.steady
+        );
+    }
 }
 
 async fn measure(scenario: Scenario) -> Outcomeset {
@@ -209,7 +289,23 @@ async fn naive(aws: &Aws, specs: &[RegionalFailoverSpec]) {
                 aws.get_health_check_status(hc)
             );
             let tables = futures::future::join_all(regions.map(|r| aws.describe_table(r, t))).await;
-            assert!(a.is_ok() && b.is_ok() && c.is_ok() && d.is_ok() && tables.iter().all(Result::is_ok), "naive read");
+            // ReplicationLatency both ways, read for this object alone.
+            let (primary, replicas) = (vec![spec.primary.region.clone()], &spec.table.replica_regions);
+            let now = chrono::Utc::now();
+            let metrics = futures::future::join_all(
+                std::iter::once(aws.replication_metrics(&spec.primary.region, t, replicas, 5, now))
+                    .chain(replicas.iter().map(|r| aws.replication_metrics(r, t, &primary, 5, now))),
+            )
+            .await;
+            assert!(
+                a.is_ok()
+                    && b.is_ok()
+                    && c.is_ok()
+                    && d.is_ok()
+                    && tables.iter().all(Result::is_ok)
+                    && metrics.iter().all(Result::is_ok),
+                "naive read"
+            );
         })
         .buffer_unordered(16)
         .collect::<Vec<()>>()
@@ -227,14 +323,20 @@ fn unlimited() -> Arc<Budget> {
         route53_rps: 100_000.0,
         health_status_rps: 100_000.0,
         dynamodb_rps: 100_000.0,
+        cloudwatch_rps: 100_000.0,
         ..BudgetConfig::default()
     }))
 }
 
 /// The operator's default Route 53 budget; DynamoDB's control plane (2,500 requests/s per
-/// account and region) is not emulated, so its bucket is opened to keep the run short.
+/// account and region) and CloudWatch's `GetMetricData` quota are not emulated, so their buckets
+/// are opened to keep the run short (what is counted is the calls, not their pacing).
 fn default_route53_budget() -> Arc<Budget> {
-    Arc::new(Budget::new(BudgetConfig { dynamodb_rps: 100_000.0, ..BudgetConfig::default() }))
+    Arc::new(Budget::new(BudgetConfig {
+        dynamodb_rps: 100_000.0,
+        cloudwatch_rps: 100_000.0,
+        ..BudgetConfig::default()
+    }))
 }
 
 fn service_total<V: Copy + Into<f64>>(m: &BTreeMap<(Service, &'static str), V>, service: Service) -> f64 {
@@ -268,7 +370,7 @@ fn print_scenario(r: &Outcomeset) {
             get(&r.steady)
         );
     }
-    for service in [Service::Route53, Service::DynamoDb] {
+    for service in [Service::Route53, Service::DynamoDb, Service::CloudWatch] {
         println!(
             "{:<44} {:>12.0} {:>10.0} {:>14.1}",
             format!("{} total", service.label()),

@@ -100,6 +100,9 @@ fn table(spec: &RegionalFailoverSpec, region: &str) -> TableObserved {
         sse_type: None,
         sse_kms_key: None,
         pitr_enabled: spec.table.point_in_time_recovery,
+        replica_inaccessible_since: vec![],
+        multi_region_consistency: Some("EVENTUAL".into()),
+        witnesses: vec![],
     }
 }
 
@@ -130,6 +133,7 @@ fn matching_snapshot(spec: &RegionalFailoverSpec) -> AwsSnapshot {
         }),
         primary_table: Some(table(spec, &spec.primary.region)),
         replica_tables: spec.table.replica_regions.iter().map(|r| (r.clone(), Some(table(spec, r)))).collect(),
+        replication_metrics: None,
     }
 }
 
@@ -216,6 +220,8 @@ fn status_input<'a>(
         drill_in_progress: false,
         check_inverted: false,
         check_disabled: false,
+        metrics_error: None,
+        primary_region: &spec.primary.region,
     }
 }
 

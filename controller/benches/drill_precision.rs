@@ -20,10 +20,9 @@ use std::{
     time::Instant,
 };
 
-use drill_ground::{ROLE, epoch, flip_at};
+use drill_ground::{Ground, epoch, flip_at};
 use regional_failover::{api::validate, verify};
 use serde_json::Value;
-use support::localaws::LocalAws;
 
 const DEFAULT_DRILLS: usize = 20;
 const ZONE: &str = "drill-bench.test";
@@ -145,7 +144,7 @@ async fn bench(requested: usize) -> ExitCode {
     let mut failures = Vec::new();
     for run in 1..=requested {
         let t0 = Instant::now();
-        let outcome = one_drill(&g.local, &g.manifest, &g.record).await;
+        let outcome = one_drill(&g, &g.manifest, &g.record).await;
         let wall = t0.elapsed().as_secs_f64();
         match outcome {
             Ok((measured, truth, failback)) => {
@@ -183,18 +182,19 @@ async fn bench(requested: usize) -> ExitCode {
 }
 
 /// Runs one drill with the real binary; (measured RTO, ground truth, (failback, its ground truth)).
-async fn one_drill(local: &LocalAws, manifest: &Path, record: &str) -> Result<(f64, f64, Option<(f64, f64)>), String> {
-    let (exe, manifest, endpoint) = (env!("CARGO_BIN_EXE_regional-failover"), manifest.to_path_buf(), &local.endpoint);
+/// The drill runs as the operator role Terraform created, like every drill of the test suites.
+async fn one_drill(g: &Ground, manifest: &Path, record: &str) -> Result<(f64, f64, Option<(f64, f64)>), String> {
+    let (exe, manifest, endpoint) = (env!("CARGO_BIN_EXE_regional-failover"), manifest.to_path_buf(), &g.local.endpoint);
+    let local = &g.local;
     let mut cmd = Command::new(exe);
     cmd.args(["drill", "-f"])
         .arg(&manifest)
-        .args(["--drill", "smoke", "--output", "json", "--failsafe-role-arn", ROLE])
+        .args(["--drill", "smoke", "--output", "json", "--failsafe-role-arn", &g.role])
         .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("RUST_LOG", "info");
+    g.operator.apply(&mut cmd);
     // Off the runtime's threads: the endpoints the health checkers probe are tasks on it.
     let out = tokio::task::spawn_blocking(move || cmd.output())
         .await

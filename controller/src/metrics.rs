@@ -2,6 +2,7 @@
 //! and the chart's alerts use them; docs/architecture.md, "Metrics").
 
 mod http;
+mod replicas;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use prometheus_client::{
 };
 
 pub use http::{Probes, router};
+use replicas::{LatencyLabels, RegionLabels, ReplicaSeries};
 
 use crate::api::{ConditionStatus, DrillPhase, DrillRecord, HealthState, RegionalFailoverStatus};
 
@@ -112,6 +114,9 @@ pub struct Metrics {
     drills: Family<OutcomeLabels, Counter>,
     drill_restore_failures: Family<ObjectLabels, Counter>,
     last_rto_ms: Family<ObjectLabels, Gauge>,
+    replica_conversion_deadline: Family<RegionLabels, Gauge>,
+    replication_latency_ms: Family<LatencyLabels, Gauge>,
+    replica_series: Arc<std::sync::Mutex<std::collections::HashMap<ObjectLabels, ReplicaSeries>>>,
     pub leader: Gauge,
 }
 
@@ -155,6 +160,9 @@ impl Metrics {
             drills: Family::default(),
             drill_restore_failures: Family::default(),
             last_rto_ms: Family::default(),
+            replica_conversion_deadline: Family::default(),
+            replication_latency_ms: Family::default(),
+            replica_series: Arc::default(),
             leader: Gauge::default(),
         };
         r.register(
@@ -200,6 +208,18 @@ impl Metrics {
             m.drill_restore_failures.clone(),
         );
         r.register("drill_measured_rto_milliseconds", "RTO measured by the last drill", m.last_rto_ms.clone());
+        r.register(
+            "replica_conversion_deadline_seconds",
+            "Seconds until DynamoDB removes a replica in REPLICATION_NOT_AUTHORIZED, INACCESSIBLE_ENCRYPTION_CREDENTIALS \
+             or REGION_DISABLED from the global table (a standalone single-Region table remains); present only then",
+            m.replica_conversion_deadline.clone(),
+        );
+        r.register(
+            "replication_latency_milliseconds",
+            "Largest DynamoDB ReplicationLatency over the RPO window (CloudWatch), per replica and direction \
+             (from_primary, to_primary)",
+            m.replication_latency_ms.clone(),
+        );
         r.register("leader", "1 while this replica holds the lease", m.leader.clone());
         if let Some(stats) = aws_stats {
             r.register_collector(Box::new(AwsCollector(stats)));
@@ -229,6 +249,7 @@ impl Metrics {
         if let Some(p) = s.predicted_rto_seconds {
             self.predicted_rto_seconds.get_or_create(obj).set(i64::from(p));
         }
+        self.record_replicas(obj, s);
         let series: Vec<ConditionLabels> = s
             .conditions
             .iter()
@@ -304,6 +325,7 @@ impl Metrics {
         }
         self.drill_restore_failures.remove(obj);
         self.forget_conditions(obj);
+        self.forget_replicas(obj);
     }
 
     pub fn render(&self) -> Result<String, std::fmt::Error> {

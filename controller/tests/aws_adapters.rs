@@ -190,6 +190,9 @@ async fn one_zone_listing_serves_a_hundred_objects() {
         ("GetHealthCheckStatus", 1, 100),
         ("DescribeTable", 2, 2),
         ("DescribeContinuousBackups", 2, 2),
+        // ReplicationLatency: one read per table per source region (primary → replica, replica →
+        // primary), shared by every object of the table.
+        ("GetMetricData", 2, 2),
     ] {
         assert_eq!(get(&calls_one, op), per_one, "{op} for 1 object");
         assert_eq!(get(&calls_hundred, op), per_hundred, "{op} for 100 objects");

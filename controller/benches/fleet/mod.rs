@@ -38,8 +38,23 @@ pub async fn healthy_endpoint() -> u16 {
     port
 }
 
-/// Creates `n` objects spread round-robin over `zones` zones; `verify_interval` goes into each spec.
+/// Creates `n` objects spread round-robin over `zones` zones, each with its own table;
+/// `verify_interval` goes into each spec.
 pub async fn seed(local: &LocalAws, n: usize, zones: usize, port: u16, verify_interval: u32) -> Fleet {
+    seed_sharing(local, n, zones, n, port, verify_interval).await
+}
+
+/// Like [`seed`], but the objects share `tables` global tables round-robin (object i names table
+/// i mod `tables`), as services of one application share its table.
+pub async fn seed_sharing(
+    local: &LocalAws,
+    n: usize,
+    zones: usize,
+    tables: usize,
+    port: u16,
+    verify_interval: u32,
+) -> Fleet {
+    let tables = tables.clamp(1, n.max(1));
     let r53 = local.route53().await;
     let east = local.dynamodb("us-east-1").await;
     let west = local.dynamodb("us-west-2").await;
@@ -63,7 +78,7 @@ pub async fn seed(local: &LocalAws, n: usize, zones: usize, port: u16, verify_in
             fx::change(&r53, zone_id, batch.to_vec()).await;
         }
     }
-    stream::iter(0..n)
+    stream::iter(0..tables)
         .map(|i| {
             let (east, west) = (&east, &west);
             async move {
@@ -77,7 +92,8 @@ pub async fn seed(local: &LocalAws, n: usize, zones: usize, port: u16, verify_in
     let dns = local.dns.to_string();
     let objects = (0..n)
         .map(|i| {
-            let yaml = manifest(i, zones, &zone_ids[i % zones], &hcs[i], port, &dns, verify_interval);
+            let place = Place { zones, zone_id: &zone_ids[i % zones], table: &table_name(i % tables) };
+            let yaml = manifest(i, &place, &hcs[i], port, &dns, verify_interval);
             serde_saphyr::from_str(&yaml).expect("the fleet's manifest parses")
         })
         .collect();
@@ -96,15 +112,23 @@ pub fn table_name(i: usize) -> String {
     format!("profiles-{i}")
 }
 
+/// Where an object lives: how many zones the fleet spreads over, its zone and its table.
+pub struct Place<'a> {
+    pub zones: usize,
+    pub zone_id: &'a str,
+    pub table: &'a str,
+}
+
 /// The object's manifest: the same shape `kubectl apply -f` takes.
-pub fn manifest(i: usize, zones: usize, zone_id: &str, hc: &str, port: u16, dns: &str, verify_interval: u32) -> String {
+pub fn manifest(i: usize, place: &Place<'_>, hc: &str, port: u16, dns: &str, verify_interval: u32) -> String {
     format!(
         "apiVersion: regionalfailover.io/v1alpha1\nkind: RegionalFailover\nmetadata: {{ name: svc{i}, namespace: bench }}\n\
          spec:\n  primary: {{ region: us-east-1, endpoint: 127.0.0.1 }}\n  secondary: {{ region: us-west-2, endpoint: 127.0.0.2 }}\n\
          \x20 dns: {{ hostedZoneId: {zone_id}, recordName: {record}, recordType: A, nameservers: [\"{dns}\"] }}\n\
          \x20 healthCheck: {{ id: {hc}, type: HTTP, port: {port}, resourcePath: /health }}\n\
          \x20 table: {{ name: {table}, replicaRegions: [us-west-2] }}\n  verifyIntervalSeconds: {verify_interval}\n",
-        record = record_name(i, zones),
-        table = table_name(i),
+        zone_id = place.zone_id,
+        record = record_name(i, place.zones),
+        table = place.table,
     )
 }

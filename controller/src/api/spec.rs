@@ -233,6 +233,32 @@ pub struct TableSpec {
     /// Opt-in canary write that measures replication lag end to end.
     #[serde(default)]
     pub replication_probe: ReplicationProbe,
+    /// The consistency mode the global table must have: `EVENTUAL` (multi-Region eventual
+    /// consistency, MREC, the default) or `STRONG` (MRSC: needs three regions, or two plus a witness).
+    #[serde(default)]
+    #[x_kube(validation = Rule::new("self == 'EVENTUAL' || self == 'STRONG'").message("table.multiRegionConsistency must be EVENTUAL (multi-Region eventual consistency) or STRONG (multi-Region strong consistency)"))]
+    pub multi_region_consistency: MultiRegionConsistency,
+}
+
+/// A global table's `MultiRegionConsistency`.
+#[derive(JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MultiRegionConsistency {
+    /// MREC: replicas converge asynchronously; a failover can lose the writes not yet replicated.
+    #[default]
+    Eventual,
+    /// MRSC: a write succeeds once a second region has it, so a failover loses none.
+    Strong,
+}
+
+impl MultiRegionConsistency {
+    /// DynamoDB's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MultiRegionConsistency::Eventual => "EVENTUAL",
+            MultiRegionConsistency::Strong => "STRONG",
+        }
+    }
 }
 
 /// A canary item written in the primary and read back in each replica.
@@ -267,6 +293,23 @@ pub struct Objectives {
     #[schemars(range(min = 0, max = 3600))]
     #[x_kube(validation = Rule::new("self <= 3600").message("objectives.rpoSeconds must be at most 3600"))]
     pub rpo_seconds: u32,
+    /// Minutes of DynamoDB's `ReplicationLatency` (CloudWatch, one-minute periods) whose maximum is
+    /// judged against `rpoSeconds`, ending now (default 5). Shorter windows clear sooner after a
+    /// lag is gone; longer ones remember a spike longer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 60))]
+    #[x_kube(validation = Rule::new("self >= 1 && self <= 60").message("objectives.rpoWindowMinutes must be between 1 and 60"))]
+    pub rpo_window_minutes: Option<u32>,
+}
+
+/// Minutes of `ReplicationLatency` judged when `objectives.rpoWindowMinutes` is not set.
+pub const DEFAULT_RPO_WINDOW_MINUTES: u32 = 5;
+
+impl Objectives {
+    /// `rpoWindowMinutes`, defaulted.
+    pub fn rpo_window(&self) -> u32 {
+        self.rpo_window_minutes.unwrap_or(DEFAULT_RPO_WINDOW_MINUTES)
+    }
 }
 
 /// How a drill makes the primary look down.
@@ -301,7 +344,7 @@ pub struct DrillSpec {
 
 impl Default for Objectives {
     fn default() -> Self {
-        Self { rto_seconds: default_rto(), rpo_seconds: default_rpo() }
+        Self { rto_seconds: default_rto(), rpo_seconds: default_rpo(), rpo_window_minutes: None }
     }
 }
 

@@ -112,25 +112,98 @@ pub struct ReplicationStatus {
     /// Each replica region and its `ReplicaStatus` as DynamoDB reports it.
     #[serde(default)]
     pub replicas: Vec<ReplicaState>,
-    /// Largest lag measured by the last replication probe, in seconds.
+    /// Largest replication lag last measured, in seconds: the maximum of DynamoDB's
+    /// `ReplicationLatency` over the window (either direction), or the replication probe's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag_seconds: Option<f64>,
-    /// When the lag was measured.
+    /// When the replication probe last measured the lag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probed_at: Option<DateTime<Utc>>,
+    /// When DynamoDB's `ReplicationLatency` was last read from CloudWatch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_read_at: Option<DateTime<Utc>>,
+    /// The global table's `MultiRegionConsistency` as DynamoDB reports it: `EVENTUAL` (MREC) or
+    /// `STRONG` (MRSC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_region_consistency: Option<String>,
+    /// Witness regions of a strongly consistent table (`GlobalTableWitnesses`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub witness_regions: Vec<String>,
 }
 
 /// One replica.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReplicaState {
     /// Replica region.
     pub region: String,
-    /// `ACTIVE`, `CREATING`, `UPDATING`, `DELETING`, `INACCESSIBLE_ENCRYPTION_CREDENTIALS`, or `MISSING`.
+    /// `ACTIVE`, `CREATING`, `UPDATING`, `DELETING`, `CREATION_FAILED`, `REPLICATION_NOT_AUTHORIZED`,
+    /// `INACCESSIBLE_ENCRYPTION_CREDENTIALS`, `REGION_DISABLED`, `ARCHIVING`, `ARCHIVED`, or `MISSING`.
     pub status: String,
-    /// Lag measured for this replica, in seconds.
+    /// Lag measured for this replica by the replication probe, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag_seconds: Option<f64>,
+    /// Where this replica's lag figures come from: `CloudWatch` (DynamoDB's `ReplicationLatency`)
+    /// or `Probe` (the canary item, the end-to-end cross-check).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "optional_source_schema")]
+    pub source: Option<ReplicationSource>,
+    /// `ReplicationLatency` from the primary to this replica over the window, in milliseconds:
+    /// what a failover to it would lose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<LatencyWindow>,
+    /// `ReplicationLatency` from this replica back to the primary, in milliseconds (writes made
+    /// here, e.g. after a failover).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_to_primary_ms: Option<LatencyWindow>,
+    /// When the operator first saw the replica in its current, not ACTIVE status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen_at: Option<DateTime<Utc>>,
+    /// When DynamoDB removes this replica from the global table (20 hours after it became
+    /// inaccessible; DynamoDB's `ReplicaInaccessibleDateTime`, else `firstSeenAt`), leaving a
+    /// standalone single-Region table: set while the status is one that ends that way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversion_at: Option<DateTime<Utc>>,
+    /// Seconds left until `conversionAt`, as of the last verification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversion_seconds_left: Option<i64>,
+}
+
+/// Evidence behind a replica's lag figures.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+pub enum ReplicationSource {
+    CloudWatch,
+    Probe,
+}
+
+/// `Option<ReplicationSource>` as a plain nullable string enum: schemars lists `null` among the
+/// enum values, which a structural CRD schema does not need.
+fn optional_source_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "description": "Where this replica's lag figures come from: `CloudWatch` (DynamoDB's `ReplicationLatency`) \
+                        or `Probe` (the canary item, the end-to-end cross-check).",
+        "type": "string",
+        "enum": ["CloudWatch", "Probe"],
+        "nullable": true
+    })
+}
+
+/// `ReplicationLatency` over a window of one-minute periods, in milliseconds.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LatencyWindow {
+    /// Mean of the per-minute averages; absent when no write was replicated in the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub average: Option<f64>,
+    /// Largest single replication delay in the window; judged against `objectives.rpoSeconds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum: Option<f64>,
+    /// Length of the window, in seconds.
+    pub window_seconds: u32,
+    /// The source table took writes in the window but DynamoDB published no `ReplicationLatency`
+    /// for the latest of them: replication may be stuck, so the lag is unknown.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub missing_while_writing: bool,
 }
 
 /// One difference between the live AWS resources and the spec.

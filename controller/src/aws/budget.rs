@@ -154,7 +154,10 @@ impl Default for BudgetConfig {
             dynamodb_data_rps: 100.0,
             health_detail_rps: 0.1,
             health_diagnosis_rps: 0.5,
-            cloudwatch_rps: 5.0,
+            // GetMetricData (ReplicationLatency) is read once per table per source region and cycle:
+            // 1,000 two-region tables cost 2,000 reads per 60 s cycle, about 34/s. CloudWatch's
+            // per-Region GetMetricData quota (50/s by default, adjustable) sits above this.
+            cloudwatch_rps: 40.0,
             scheduler_rps: 2.0,
             retry: RetryPolicy::default(),
         }

@@ -15,7 +15,7 @@ use super::{
     error::{AwsError, CallSite},
     snapshot::HealthCheckList,
 };
-use crate::verify::{CheckerObservation, HealthCheckObserved, TableObserved, ZoneObserved};
+use crate::verify::{CheckerObservation, HealthCheckObserved, ReplicationMetrics, TableObserved, ZoneObserved};
 
 /// Route 53 is a global service whose API is signed for this region.
 pub(crate) const ROUTE53_SIGNING_REGION: &str = "us-east-1";
@@ -78,6 +78,7 @@ pub(super) struct Inner {
     pub(super) health_checks: SingleFlight<String, Option<HealthCheckObserved>>,
     pub(super) health_status: SingleFlight<String, Arc<Vec<CheckerObservation>>>,
     pub(super) tables: SingleFlight<(String, String), Option<TableObserved>>,
+    pub(super) replication_metrics: SingleFlight<super::cloudwatch::MetricsKey, ReplicationMetrics>,
 }
 
 impl std::fmt::Debug for Aws {
@@ -134,6 +135,7 @@ impl Aws {
                 health_checks: SingleFlight::new(age),
                 health_status: SingleFlight::new(age),
                 tables: SingleFlight::new(options.table_max_age.max(age)),
+                replication_metrics: SingleFlight::new(age),
             }),
         }
     }

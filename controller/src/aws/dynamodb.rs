@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use super::{
     AwsError,
     budget::Service,
-    client::{Aws, found},
+    client::{Aws, found, to_chrono},
 };
 use crate::verify::TableObserved;
 
@@ -173,6 +173,22 @@ pub(super) fn table_observed(
         sse_type: sse.and_then(|s| s.sse_type()).map(|s| s.as_str().to_string()),
         sse_kms_key: sse.and_then(|s| s.kms_master_key_arn()).map(str::to_string),
         pitr_enabled: pitr == Some(&PointInTimeRecoveryStatus::Enabled),
+        replica_inaccessible_since: t
+            .replicas()
+            .iter()
+            .filter_map(|r| Some((r.region_name()?.to_string(), to_chrono(r.replica_inaccessible_date_time()?)?)))
+            .collect(),
+        multi_region_consistency: t.multi_region_consistency().map(|m| m.as_str().to_string()),
+        witnesses: t
+            .global_table_witnesses()
+            .iter()
+            .map(|w| {
+                (
+                    w.region_name().unwrap_or_default().to_string(),
+                    w.witness_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                )
+            })
+            .collect(),
     })
 }
 
@@ -242,6 +258,41 @@ mod tests {
         assert_eq!(t.stream_view_type.as_deref(), Some("NEW_AND_OLD_IMAGES"));
         assert_eq!(t.billing_mode.as_deref(), Some("PAY_PER_REQUEST"));
         assert_eq!((t.sse_type.as_deref(), t.sse_kms_key.is_some()), (Some("KMS"), true));
+        assert_eq!((t.multi_region_consistency, t.witnesses, t.replica_inaccessible_since), (None, vec![], vec![]));
+    }
+
+    #[test]
+    fn strong_consistency_witness_and_an_inaccessible_replica() {
+        use aws_sdk_dynamodb::types::{GlobalTableWitnessDescription, MultiRegionConsistency, WitnessStatus};
+        let since = aws_sdk_dynamodb::primitives::DateTime::from_secs(1_800_000_000);
+        let out = DescribeTableOutput::builder()
+            .table(
+                TableDescription::builder()
+                    .table_name("profiles")
+                    .table_status(TableStatus::Active)
+                    .multi_region_consistency(MultiRegionConsistency::Strong)
+                    .global_table_witnesses(
+                        GlobalTableWitnessDescription::builder()
+                            .region_name("us-east-2")
+                            .witness_status(WitnessStatus::Active)
+                            .build(),
+                    )
+                    .replicas(
+                        ReplicaDescription::builder()
+                            .region_name("us-west-2")
+                            .replica_status(ReplicaStatus::ReplicationNotAuthorized)
+                            .replica_inaccessible_date_time(since)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        let t = table_observed("us-east-1", "profiles", &out, None).expect("table present");
+        assert_eq!(t.multi_region_consistency.as_deref(), Some("STRONG"));
+        assert_eq!(t.witnesses, vec![("us-east-2".to_string(), "ACTIVE".to_string())]);
+        assert_eq!(t.replicas, vec![("us-west-2".to_string(), "REPLICATION_NOT_AUTHORIZED".to_string())]);
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("time");
+        assert_eq!(t.replica_inaccessible_since, vec![("us-west-2".to_string(), at)]);
     }
 
     #[test]

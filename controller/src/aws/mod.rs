@@ -1,5 +1,6 @@
-//! Thin adapters over the official AWS SDK: Route 53, DynamoDB (one client per region),
-//! and EventBridge Scheduler, all behind one shared request budget (docs/architecture.md, "The AWS request budget").
+//! Thin adapters over the official AWS SDK: Route 53, DynamoDB and CloudWatch (one client per
+//! region), and EventBridge Scheduler, all behind one shared request budget (docs/architecture.md,
+//! "The AWS request budget").
 //!
 //! The adapters only translate: SDK responses become the plain data of
 //! [`crate::verify::AwsSnapshot`]; judging that data is `verify`'s job.
@@ -9,6 +10,7 @@ mod budget;
 mod budget_tests;
 mod cache;
 mod client;
+mod cloudwatch;
 mod dynamodb;
 mod error;
 mod route53;
@@ -18,6 +20,7 @@ mod snapshot;
 pub use budget::{Budget, BudgetConfig, CallStat, Outcome, RetryPolicy, Service};
 pub use cache::SingleFlight;
 pub use client::{Aws, AwsOptions};
+pub use cloudwatch::{MetricsKey, PERIOD_SECONDS, window as metrics_window};
 pub use dynamodb::{PROBE_KEY_PREFIX, ProbeItem};
 pub use error::{AwsError, ErrorKind};
 pub use route53::normalize_name;

@@ -17,7 +17,10 @@ use super::{
 };
 use crate::{
     api::RegionalFailoverSpec,
-    verify::{AwsSnapshot, CheckerObservation, HealthCheckObserved, RecordObserved, TableObserved, ZoneObserved},
+    verify::{
+        AwsSnapshot, CheckerObservation, HealthCheckObserved, RecordObserved, ReplicationMetrics, TableObserved,
+        ZoneObserved,
+    },
 };
 
 /// Every health check of the account, by ID.
@@ -46,14 +49,20 @@ impl Aws {
         let replicas = try_join_all(spec.table.replica_regions.iter().map(|region| async move {
             Ok::<_, AwsError>((region.clone(), self.cached_table_within(region, table, table_fresh).await?))
         }));
-        let (health_check, checker_observations, zone, records, primary_table, replica_tables) = tokio::try_join!(
-            self.cached_health_check_within(hc_id, fresh),
-            status,
-            self.cached_hosted_zone_within(zone_id, fresh),
-            self.cached_zone_records_within(zone_id, fresh),
-            self.cached_table_within(&spec.primary.region, table, table_fresh),
-            replicas,
-        )?;
+        let settings = async {
+            tokio::try_join!(
+                self.cached_health_check_within(hc_id, fresh),
+                status,
+                self.cached_hosted_zone_within(zone_id, fresh),
+                self.cached_zone_records_within(zone_id, fresh),
+                self.cached_table_within(&spec.primary.region, table, table_fresh),
+                replicas,
+            )
+        };
+        // CloudWatch failing makes only the replication judgement Unknown, not the whole snapshot.
+        // Boxed: the joined futures are deep types, and every caller's future would nest them.
+        let (settings, metrics) = tokio::join!(Box::pin(settings), Box::pin(self.replication_metrics_of(spec, fresh)));
+        let (health_check, checker_observations, zone, records, primary_table, replica_tables) = settings?;
         let name = normalize_name(&spec.dns.record_name);
         Ok(AwsSnapshot {
             health_check,
@@ -62,7 +71,26 @@ impl Aws {
             zone,
             primary_table,
             replica_tables,
+            replication_metrics: Some(metrics),
         })
+    }
+
+    /// `ReplicationLatency` both ways between the primary and each replica: one shared
+    /// `GetMetricData` per table per source region (see `cloudwatch.rs` for why not one per table).
+    async fn replication_metrics_of(
+        &self,
+        spec: &RegionalFailoverSpec,
+        fresh: Duration,
+    ) -> Result<Vec<ReplicationMetrics>, AwsError> {
+        let table = spec.table.name.as_str();
+        let minutes = spec.objectives.rpo_window();
+        let primary = vec![spec.primary.region.clone()];
+        let reads = std::iter::once((&spec.primary.region, &spec.table.replica_regions))
+            .chain(spec.table.replica_regions.iter().map(|r| (r, &primary)))
+            .map(|(source, receivers)| {
+                self.cached_replication_metrics_within(source, table, receivers, minutes, fresh)
+            });
+        try_join_all(reads).await
     }
 
     /// Forgets what is cached about one object's resources, so the next snapshot is read fresh
@@ -74,6 +102,18 @@ impl Aws {
         self.inner.health_status.invalidate(&spec.health_check.id);
         for region in std::iter::once(&spec.primary.region).chain(&spec.table.replica_regions) {
             self.inner.tables.invalidate(&(region.clone(), spec.table.name.clone()));
+        }
+        let minutes = spec.objectives.rpo_window();
+        let table = &spec.table.name;
+        self.inner.replication_metrics.invalidate(&(
+            spec.primary.region.clone(),
+            table.clone(),
+            spec.table.replica_regions.clone(),
+            minutes,
+        ));
+        for replica in &spec.table.replica_regions {
+            let key = (replica.clone(), table.clone(), vec![spec.primary.region.clone()], minutes);
+            self.inner.replication_metrics.invalidate(&key);
         }
     }
 
@@ -87,6 +127,12 @@ impl Aws {
         i.health_checks.age(by);
         i.health_status.age(by);
         i.tables.age(by);
+        i.replication_metrics.age(by);
+    }
+
+    /// `GetMetricData` reads started so far (benchmarks: they grow with tables, not objects).
+    pub fn replication_metrics_fetches(&self) -> u64 {
+        self.inner.replication_metrics.fetches()
     }
 
     /// The health check's settings, from the shared account-wide listing; a check the listing

@@ -58,12 +58,14 @@ pub async fn check(file: &Path, output: Output, log_format: LogFormat) -> ExitCo
     ExitCode::from(worst)
 }
 
-/// 0 in sync and healthy, 1 drift or unhealthy.
+/// 0 in sync and healthy, 1 drift or unhealthy (the primary, or replication behind the RPO).
 fn verdict(s: &RegionalFailoverStatus) -> u8 {
     let unhealthy = s.health.as_ref().is_some_and(|h| h.status == HealthState::Unhealthy);
     let in_sync =
         find_condition(&s.conditions, ConditionType::InSync).is_some_and(|c| c.status == ConditionStatus::True);
-    u8::from(!s.drift.is_empty() || unhealthy || !in_sync)
+    let replication_failing = find_condition(&s.conditions, ConditionType::ReplicationHealthy)
+        .is_some_and(|c| c.status == ConditionStatus::False);
+    u8::from(!s.drift.is_empty() || unhealthy || !in_sync || replication_failing)
 }
 
 fn print_table(name: &str, s: &RegionalFailoverStatus) {

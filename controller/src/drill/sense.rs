@@ -22,6 +22,7 @@ use crate::{
     api::{DrillPhase, HealthState, RegionalFailoverSpec},
     aws::Aws,
     dns::{self, DnsError},
+    status,
     verify::{self, VerifyContext},
 };
 
@@ -234,16 +235,25 @@ fn probe(spec: &RegionalFailoverSpec, primary: bool) -> impl Future<Output = Evi
 }
 
 /// Drift, replicas and replication, read fresh.
-async fn read_settings(aws: Aws, spec: RegionalFailoverSpec, _now: DateTime<Utc>) -> Evidence<SettingsFacts> {
+async fn read_settings(aws: Aws, spec: RegionalFailoverSpec, now: DateTime<Utc>) -> Evidence<SettingsFacts> {
     match Box::pin(aws.snapshot(&spec, false)).await {
         Ok(snapshot) => {
+            // The lag above the RPO, or unknown (missing while writes happen, unreadable), refuses.
+            let replication = status::replication::replication_status(&spec, &snapshot, None, now);
+            let lag = status::replication::lag_verdict(
+                &spec.primary.region,
+                &replication,
+                spec.objectives.rpo_seconds,
+                status::replication::metrics_error(&snapshot),
+            );
+            let replication_behind = status::replication::behind_reason(&lag, spec.objectives.rpo_seconds);
             let replicas = verify::replica_states(&spec, snapshot.primary_table.as_ref(), &snapshot.replica_tables);
             let replicas_not_active = replicas.into_iter().filter(|r| r.status != "ACTIVE").map(|r| r.region).collect();
             let mut drift_codes: Vec<String> =
                 verify::verify(&spec, &snapshot, &VerifyContext::default()).into_iter().map(|f| f.code).collect();
             drift_codes.sort();
             drift_codes.dedup();
-            Evidence::Read(SettingsFacts { replicas_not_active, drift_codes, replication_behind: None })
+            Evidence::Read(SettingsFacts { replicas_not_active, drift_codes, replication_behind })
         }
         Err(e) => Evidence::Unreadable(e.into()),
     }

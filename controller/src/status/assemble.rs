@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{StatusInput, Transition, conditions, reasons::ConditionType, transitions};
+use super::{StatusInput, Transition, conditions, reasons::ConditionType, replication, transitions};
 use crate::{
     api::{
         Condition, HealthSource, HealthState, HealthStatus, RegionalFailoverSpec, RegionalFailoverStatus,
-        ReplicationStatus,
+        ReplicationSource, ReplicationStatus,
     },
     aws::AwsError,
     verify::{self, AwsSnapshot, HealthCheckObserved, VerifyContext},
@@ -64,6 +64,7 @@ pub fn assemble(
     next.predicted_rto_seconds = Some(predicted);
     let drill_in_progress = drill_in_progress(previous);
     let mut check: Option<&HealthCheckObserved> = None;
+    let mut metrics_error = None;
 
     let aws_error = match (&observed.spec_error, &observed.aws) {
         (Some(_), _) | (None, AwsRead::NotRead) => None,
@@ -88,10 +89,9 @@ pub fn assemble(
             {
                 next.health = Some(health_from_dns(active == spec.primary.region, previous.health.as_ref(), now));
             }
-            let mut replication = previous.replication.clone().unwrap_or_default();
-            replication.replicas =
-                verify::replica_states(spec, snapshot.primary_table.as_ref(), &snapshot.replica_tables);
+            let mut replication = replication::replication_status(spec, snapshot, previous.replication.as_ref(), now);
             apply_probe(&mut replication, observed.lag_probe.as_ref());
+            metrics_error = replication::metrics_error(snapshot);
             next.replication = Some(replication);
             next.last_verified_at = Some(now);
             None
@@ -117,9 +117,14 @@ pub fn assemble(
         drill_in_progress,
         check_inverted: check.is_some_and(|c| c.inverted),
         check_disabled: check.is_some_and(|c| c.disabled),
+        metrics_error,
+        primary_region: &spec.primary.region,
     };
     next.conditions = conditions(&input, &previous.conditions, now, generation);
-    let events = transitions(&previous.conditions, &next.conditions);
+    let mut events = transitions(&previous.conditions, &next.conditions);
+    if let Some(r) = &next.replication {
+        events.extend(replication::conversion_events(previous.replication.as_ref(), r, &spec.table.name));
+    }
     Assembled { status: next, events }
 }
 
@@ -155,6 +160,8 @@ pub fn assemble_dns_watch(
             drill_in_progress: drill_in_progress(previous),
             check_inverted: false,
             check_disabled: false,
+            metrics_error: None,
+            primary_region: &spec.primary.region,
         };
         let fresh = conditions(&input, &previous.conditions, now, previous.observed_generation);
         next.conditions = merge_primary_health(&previous.conditions, &fresh);
@@ -214,14 +221,22 @@ fn health_from_dns(primary_answered: bool, previous: Option<&HealthStatus>, now:
     }
 }
 
+/// The canary's figures next to CloudWatch's: per replica, and the largest of both in `lagSeconds`.
 fn apply_probe(replication: &mut ReplicationStatus, probe: Option<&LagProbe>) {
     let Some(probe) = probe else { return };
     for replica in &mut replication.replicas {
         replica.lag_seconds = probe.lags.iter().find(|(r, _)| *r == replica.region).and_then(|(_, l)| *l);
+        if replica.source.is_none() && replica.lag_seconds.is_some() {
+            replica.source = Some(ReplicationSource::Probe);
+        }
     }
     // The pair is only as fresh as its slowest replica; a replica never seen counts as unknown.
-    replication.lag_seconds =
+    let probed =
         probe.lags.iter().map(|(_, l)| *l).collect::<Option<Vec<f64>>>().and_then(|l| l.into_iter().reduce(f64::max));
+    replication.lag_seconds = match (probed, replication::cloudwatch_lag_seconds(replication)) {
+        (Some(p), Some(c)) => Some(p.max(c)),
+        (p, c) => p.or(c),
+    };
     replication.probed_at = Some(probe.probed_at);
 }
 

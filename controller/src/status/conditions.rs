@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     reasons::{ConditionReason as Reasons, ConditionType},
-    sentences,
+    replication, sentences,
 };
 use crate::{
     api::{
@@ -37,6 +37,10 @@ pub struct StatusInput<'a> {
     /// The health check's `Inverted`/`Disabled` as last read: they turn the checkers' view around.
     pub check_inverted: bool,
     pub check_disabled: bool,
+    /// Why CloudWatch's `ReplicationLatency` could not be read this cycle (the lag is unknown then).
+    pub metrics_error: Option<&'a AwsError>,
+    /// `spec.primary.region`, to name replication directions.
+    pub primary_region: &'a str,
 }
 
 struct Verdict {
@@ -202,55 +206,9 @@ fn replication_healthy(input: &StatusInput<'_>) -> Verdict {
     let Some(r) = input.replication else {
         return v(Unknown, Reasons::ReplicationUnknown, "The table's replicas have not been read yet.");
     };
-    if r.replicas.is_empty() {
-        return v(
-            False,
-            Reasons::NoReplicas,
-            "The table has no replicas: the secondary region has no copy of the data.",
-        );
-    }
-    let bad: Vec<String> =
-        r.replicas.iter().filter(|x| x.status != "ACTIVE").map(|x| format!("{} ({})", x.region, x.status)).collect();
-    if !bad.is_empty() {
-        return v(
-            False,
-            Reasons::ReplicaNotActive,
-            format!(
-                "Not every replica is ACTIVE: {}. A failover there could serve missing or stale data; see status.drift.",
-                bad.join(", ")
-            ),
-        );
-    }
-    let rpo = f64::from(input.objectives.rpo_seconds);
-    let lag = r
-        .replicas
-        .iter()
-        .filter_map(|x| x.lag_seconds)
-        .chain(r.lag_seconds)
-        .fold(None, |m: Option<f64>, l| Some(m.map_or(l, |m| m.max(l))));
-    match lag {
-        Some(l) if l > rpo => v(
-            False,
-            Reasons::LagAboveObjective,
-            format!(
-                "Replication lag is {l:.1} s, above the {rpo} s recovery point objective: a failover now would lose recent writes. \
-                 Check the secondary's write throttling and the ReplicationLatency metric."
-            ),
-        ),
-        Some(l) => v(
-            True,
-            Reasons::ReplicasActive,
-            format!("All {} replicas are ACTIVE; last measured lag {l:.1} s (objective {rpo} s).", r.replicas.len()),
-        ),
-        None => v(
-            True,
-            Reasons::ReplicasActive,
-            format!(
-                "All {} replicas are ACTIVE; lag is not measured (enable table.replicationProbe to measure it).",
-                r.replicas.len()
-            ),
-        ),
-    }
+    let (status, reason, message) =
+        replication::condition(r, input.primary_region, input.objectives, input.metrics_error);
+    v(status, reason, message)
 }
 
 fn within_objective(input: &StatusInput<'_>) -> Verdict {
@@ -259,35 +217,47 @@ fn within_objective(input: &StatusInput<'_>) -> Verdict {
     }
     let rto = input.objectives.rto_seconds;
     let predicted = input.predicted_rto_seconds;
+    let rpo = replication::rpo_part(input.replication, input.primary_region, input.objectives, input.metrics_error);
+    let measured = input.last_drill.and_then(|d| d.measured_rto_seconds);
+    let mut misses: Vec<(Reasons, String)> = Vec::new();
     if predicted > rto {
-        return v(
-            False,
+        misses.push((
             Reasons::PredictedRtoAboveObjective,
             format!(
-                "Predicted RTO is {predicted} s (interval × threshold + propagation + TTL), above the {rto} s objective. \
+                "RTO: predicted {predicted} s (interval × threshold + propagation + TTL), above the {rto} s objective. \
                  Lower the health check's interval or failure threshold, or maxTtlSeconds."
             ),
-        );
+        ));
     }
-    let measured = input.last_drill.and_then(|d| d.measured_rto_seconds);
-    match measured {
-        Some(m) if m > f64::from(rto) => v(
-            False,
+    if let Some(m) = measured.filter(|m| *m > f64::from(rto)) {
+        misses.push((
             Reasons::MeasuredRtoAboveObjective,
             format!(
-                "The last drill measured an RTO of {m:.1} s, above the {rto} s objective (predicted {predicted} s). \
+                "RTO: the last drill measured {m:.1} s, above the {rto} s objective (predicted {predicted} s). \
                  Find what delayed the failover in the drill's timeline (status.drill.last)."
             ),
-        ),
+        ));
+    }
+    if let Err(miss) = &rpo {
+        misses.push((Reasons::LagAboveObjective, miss.clone()));
+    }
+    if let Some((reason, _)) = misses.first() {
+        let all: Vec<&str> = misses.iter().map(|(_, m)| m.as_str()).collect();
+        return v(False, *reason, all.join(" "));
+    }
+    let rpo = rpo.unwrap_or_default();
+    match measured {
         Some(m) => v(
             True,
             Reasons::RtoWithinObjective,
-            format!("Predicted RTO {predicted} s and last measured {m:.1} s are within the {rto} s objective."),
+            format!("RTO: predicted {predicted} s and last measured {m:.1} s are within the {rto} s objective. {rpo}"),
         ),
         None => v(
             True,
             Reasons::RtoWithinObjective,
-            format!("Predicted RTO {predicted} s is within the {rto} s objective; no drill has measured it yet."),
+            format!(
+                "RTO: predicted {predicted} s is within the {rto} s objective; no drill has measured it yet. {rpo}"
+            ),
         ),
     }
 }

@@ -6,6 +6,7 @@ mod conditions;
 mod drill_events;
 mod events;
 pub mod reasons;
+pub mod replication;
 pub mod sentences;
 
 #[cfg(test)]

@@ -41,11 +41,13 @@ fn good() -> World {
                 region: "us-west-2".into(),
                 status: "ACTIVE".into(),
                 lag_seconds: Some(0.8),
+                ..ReplicaState::default()
             }],
             lag_seconds: Some(0.8),
             probed_at: Some(t0()),
+            ..ReplicationStatus::default()
         }),
-        objectives: Objectives { rto_seconds: 300, rpo_seconds: 5 },
+        objectives: Objectives { rto_seconds: 300, rpo_seconds: 5, rpo_window_minutes: None },
         predicted: 120,
         drill: Some(drill(DrillPhase::Succeeded, Some(42.0), Some(true))),
         spec_error: None,
@@ -107,6 +109,8 @@ impl World {
             predicted_rto_seconds: self.predicted,
             last_drill: self.drill.as_ref(),
             drill_in_progress: self.drill_in_progress,
+            metrics_error: None,
+            primary_region: "us-east-1",
         };
         conditions(&input, previous, now, Some(7))
     }
@@ -239,6 +243,18 @@ fn within_objective_both_ways() {
     let (s, _, m) = w.get(ConditionType::WithinObjective);
     assert_eq!(s, True);
     assert!(m.contains("no drill"), "{m}");
+    // The RPO too: a lag above it fails WithinObjective, and the message says it is the RPO.
+    let mut w = good();
+    if let Some(r) = w.replication.as_mut() {
+        r.replicas[0].lag_seconds = Some(7.5);
+    }
+    let (s, r, m) = w.get(ConditionType::WithinObjective);
+    assert_eq!((s, r.as_str()), (False, ConditionReason::LagAboveObjective.as_str()));
+    assert!(m.starts_with("RPO:") && m.contains("7.5 s"), "{m}");
+    w.predicted = 301;
+    let (_, r, m) = w.get(ConditionType::WithinObjective);
+    assert_eq!(r, ConditionReason::PredictedRtoAboveObjective.as_str(), "the first miss names the reason");
+    assert!(m.contains("RTO:") && m.contains("RPO:"), "both named: {m}");
 }
 
 #[test]

@@ -39,11 +39,18 @@ pub enum Code {
     PitrDisabled,
     BillingModeMismatch,
     EncryptionMismatch,
+    // Replica states that end a global table, and the consistency mode
+    ReplicaReplicationNotAuthorized,
+    ReplicaEncryptionKeyInaccessible,
+    ReplicaCreationFailed,
+    ReplicaArchived,
+    ReplicaRegionDisabled,
+    MultiRegionConsistencyMismatch,
 }
 
 impl Code {
     /// Every code, in declaration order.
-    pub const ALL: [Code; 32] = [
+    pub const ALL: [Code; 38] = [
         Code::HealthCheckMissing,
         Code::HealthCheckTypeMismatch,
         Code::HealthCheckPortMismatch,
@@ -76,6 +83,12 @@ impl Code {
         Code::PitrDisabled,
         Code::BillingModeMismatch,
         Code::EncryptionMismatch,
+        Code::ReplicaReplicationNotAuthorized,
+        Code::ReplicaEncryptionKeyInaccessible,
+        Code::ReplicaCreationFailed,
+        Code::ReplicaArchived,
+        Code::ReplicaRegionDisabled,
+        Code::MultiRegionConsistencyMismatch,
     ];
 
     /// The string written to `status.drift[].code`.
@@ -113,6 +126,12 @@ impl Code {
             Code::PitrDisabled => "PitrDisabled",
             Code::BillingModeMismatch => "BillingModeMismatch",
             Code::EncryptionMismatch => "EncryptionMismatch",
+            Code::ReplicaReplicationNotAuthorized => "ReplicaReplicationNotAuthorized",
+            Code::ReplicaEncryptionKeyInaccessible => "ReplicaEncryptionKeyInaccessible",
+            Code::ReplicaCreationFailed => "ReplicaCreationFailed",
+            Code::ReplicaArchived => "ReplicaArchived",
+            Code::ReplicaRegionDisabled => "ReplicaRegionDisabled",
+            Code::MultiRegionConsistencyMismatch => "MultiRegionConsistencyMismatch",
         }
     }
 

@@ -37,8 +37,9 @@ pub fn spec() -> RegionalFailoverSpec {
             stream_view_type: StreamViewType::NewAndOldImages,
             point_in_time_recovery: true,
             replication_probe: ReplicationProbe::default(),
+            multi_region_consistency: Default::default(),
         },
-        objectives: Objectives { rto_seconds: 300, rpo_seconds: 5 },
+        objectives: Objectives { rto_seconds: 300, rpo_seconds: 5, rpo_window_minutes: None },
         verify_interval_seconds: 60,
         drills: vec![],
         suspend: false,
@@ -92,6 +93,9 @@ pub fn table(region: &str) -> TableObserved {
         sse_type: None,
         sse_kms_key: None,
         pitr_enabled: true,
+        replica_inaccessible_since: vec![],
+        multi_region_consistency: Some("EVENTUAL".into()),
+        witnesses: vec![],
     }
 }
 
@@ -108,6 +112,7 @@ pub fn snapshot() -> AwsSnapshot {
         }),
         primary_table: Some(table("us-east-1")),
         replica_tables: vec![("us-west-2".into(), Some(table("us-west-2")))],
+        replication_metrics: None,
     }
 }
 

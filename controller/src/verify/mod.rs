@@ -8,6 +8,7 @@ mod codes;
 mod endpoint;
 mod healthcheck;
 mod records;
+mod replica_state;
 mod snapshot;
 mod table;
 
@@ -27,6 +28,7 @@ pub use endpoint::{
 };
 pub use healthcheck::{check_health_check, effective_health, health_check_type_str, health_from_observations};
 pub use records::{check_records, record_resource, record_type_str};
+pub use replica_state::{CONVERTING_STATES, replica_state_fix, terminal_code};
 pub use snapshot::*;
 pub use table::{GLOBAL_TABLE_VERSION, MISSING, check_table, replica_states, stream_view_type_str, table_resource};
 

@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::aws::AwsError;
+
 /// Everything verification needs for one RegionalFailover, read in one cycle.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AwsSnapshot {
@@ -19,6 +21,10 @@ pub struct AwsSnapshot {
     pub primary_table: Option<TableObserved>,
     /// The same, in each region named by `spec.table.replicaRegions` (`None` = table missing there).
     pub replica_tables: Vec<(String, Option<TableObserved>)>,
+    /// DynamoDB's `ReplicationLatency` (and the source table's writes) from CloudWatch, one read per
+    /// source region: `None` when not read, the error when CloudWatch could not be read (only the
+    /// replication judgement becomes Unknown then, not the whole snapshot).
+    pub replication_metrics: Option<Result<Vec<ReplicationMetrics>, AwsError>>,
 }
 
 /// A Route 53 health check's configuration (`GetHealthCheck`).
@@ -112,4 +118,43 @@ pub struct TableObserved {
     pub sse_kms_key: Option<String>,
     /// `DescribeContinuousBackups`: point-in-time recovery enabled.
     pub pitr_enabled: bool,
+    /// `ReplicaInaccessibleDateTime` of listed replicas that report one (region, time): when DynamoDB
+    /// first found the replica inaccessible, the start of its 20-hour conversion clock.
+    pub replica_inaccessible_since: Vec<(String, DateTime<Utc>)>,
+    /// `MultiRegionConsistency` (`EVENTUAL` or `STRONG`); `None` when DynamoDB does not say (a table
+    /// that is no global table, or an answer from before the field existed: eventual).
+    pub multi_region_consistency: Option<String>,
+    /// `GlobalTableWitnesses`: (region, `WitnessStatus`).
+    pub witnesses: Vec<(String, String)>,
+}
+
+/// One `GetMetricData` answer about a table's replication out of one source region: per receiving
+/// region, `AWS/DynamoDB ReplicationLatency` Average and Maximum per period, and the source
+/// table's own writes (`ConsumedWriteCapacityUnits` Sum) per period, to tell "nothing was written"
+/// from "written but nothing arrived".
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicationMetrics {
+    /// The region that publishes the metric: the one the writes were made in.
+    pub source_region: String,
+    pub table: String,
+    pub period_seconds: u32,
+    /// The window asked for (`objectives.rpoWindowMinutes`), in seconds.
+    pub window_seconds: u32,
+    /// The window read, `[start, end)`, aligned to whole periods: from the period holding
+    /// `now - window` to the end of the current one.
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// Per receiving region, its datapoints oldest first (periods without a sample have none).
+    pub latency: Vec<(String, Vec<LatencyPoint>)>,
+    /// Periods in which the source table took writes (Sum > 0), oldest first.
+    pub writes: Vec<DateTime<Utc>>,
+}
+
+/// One period of `ReplicationLatency`, in milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LatencyPoint {
+    /// Start of the period.
+    pub at: DateTime<Utc>,
+    pub average_ms: f64,
+    pub maximum_ms: f64,
 }

@@ -1,7 +1,7 @@
 //! The DynamoDB global table and its replicas.
 
 use super::healthcheck::NOT_SET;
-use super::{Code, TableObserved, finding};
+use super::{Code, TableObserved, finding, replica_state};
 use crate::api::{Finding, RegionalFailoverSpec, ReplicaState, StreamViewType};
 
 /// The only global table version whose replicas DynamoDB lists in `DescribeTable`.
@@ -62,7 +62,7 @@ pub fn replica_states(
         .map(|region| {
             let status =
                 primary.and_then(|p| replica_status(p, replicas, region).ok()).map_or(MISSING, |(status, _)| status);
-            ReplicaState { region: region.clone(), status: status.to_string(), lag_seconds: None }
+            ReplicaState { region: region.clone(), status: status.to_string(), ..ReplicaState::default() }
         })
         .collect()
 }
@@ -177,6 +177,9 @@ pub fn check_table(
             check_replica(spec, p, replicas, r, &mut out);
         }
     }
+    if global {
+        out.extend(replica_state::check_consistency(spec, p, &resource));
+    }
     out
 }
 
@@ -223,17 +226,8 @@ fn check_replica(
         }
     };
     if status != ACTIVE {
-        out.push(finding(
-            Code::ReplicaNotActive,
-            &resource,
-            "ReplicaStatus",
-            ACTIVE,
-            status,
-            format!(
-                "The replica of {name} in {region} is {status}: it may not receive writes, so a failover there could serve stale data. \
-                 Wait for it to become ACTIVE, or investigate (e.g. INACCESSIBLE_ENCRYPTION_CREDENTIALS means its KMS key is unusable)."
-            ),
-        ));
+        let strong = p.multi_region_consistency.as_deref() == Some("STRONG");
+        out.push(replica_state::replica_state_finding(name, region, &resource, status, strong));
     }
     if spec.table.point_in_time_recovery && !t.pitr_enabled {
         out.push(pitr_finding(&resource, region, name, true));

@@ -100,9 +100,65 @@ fn replica_not_active_both_ways() {
     let f = run(&spec(), &listed);
     assert_only(&f, Code::ReplicaNotActive, 1);
     assert_eq!(f[0].actual, "CREATING");
-    let own_status = with_replica(|t| t.status = "INACCESSIBLE_ENCRYPTION_CREDENTIALS".into());
+    let own_status = with_replica(|t| t.status = "UPDATING".into());
     assert_only(&run(&spec(), &own_status), Code::ReplicaNotActive, 1);
     assert_absent(&run(&spec(), &snapshot()), Code::ReplicaNotActive);
+}
+
+#[test]
+fn states_that_end_a_global_table_have_their_own_codes_and_fixes() {
+    let cases = [
+        ("REPLICATION_NOT_AUTHORIZED", Code::ReplicaReplicationNotAuthorized, "AWSServiceRoleForDynamoDBReplication"),
+        ("INACCESSIBLE_ENCRYPTION_CREDENTIALS", Code::ReplicaEncryptionKeyInaccessible, "re-enable the key"),
+        ("CREATION_FAILED", Code::ReplicaCreationFailed, "remove the replica and add it again"),
+        ("ARCHIVING", Code::ReplicaArchived, "restore the table from the backup"),
+        ("ARCHIVED", Code::ReplicaArchived, "restore the table from the backup"),
+        ("REGION_DISABLED", Code::ReplicaRegionDisabled, "enable it again"),
+    ];
+    for (status, code, fix) in cases {
+        // As the primary lists it, and as the replica's own DescribeTable reports it.
+        for snap in [with_primary(|t| t.replicas[1].1 = status.into()), with_replica(|t| t.status = status.into())] {
+            let f = run(&spec(), &snap);
+            assert_only(&f, code, 1);
+            assert_eq!((f[0].actual.as_str(), f[0].resource.as_str()), (status, "dynamodb:us-west-2/profiles"));
+            assert!(f[0].message.contains(fix), "{status}: {}", f[0].message);
+        }
+        assert_absent(&run(&spec(), &snapshot()), code);
+    }
+    let converting = run(&spec(), &with_primary(|t| t.replicas[1].1 = "REPLICATION_NOT_AUTHORIZED".into()));
+    assert!(converting[0].message.contains("20 hours"), "{}", converting[0].message);
+    let strong = with_primary(|t| {
+        t.replicas[1].1 = "REPLICATION_NOT_AUTHORIZED".into();
+        t.multi_region_consistency = Some("STRONG".into());
+    });
+    let mut s = spec();
+    s.table.multi_region_consistency = crate::api::MultiRegionConsistency::Strong;
+    let f = run(&s, &strong);
+    assert_only(&f, Code::ReplicaReplicationNotAuthorized, 1);
+    assert!(!f[0].message.contains("20 hours"), "an MRSC replica is never converted: {}", f[0].message);
+}
+
+#[test]
+fn consistency_mode_both_ways() {
+    let strong = with_primary(|t| {
+        t.multi_region_consistency = Some("STRONG".into());
+        t.witnesses = vec![("us-east-2".into(), "ACTIVE".into())];
+    });
+    let f = run(&spec(), &strong);
+    assert_only(&f, Code::MultiRegionConsistencyMismatch, 1);
+    assert_eq!((f[0].expected.as_str(), f[0].actual.as_str()), ("EVENTUAL", "STRONG"));
+    assert!(f[0].message.contains("witness in us-east-2"), "{}", f[0].message);
+    let mut want_strong = spec();
+    want_strong.table.multi_region_consistency = crate::api::MultiRegionConsistency::Strong;
+    assert_absent(&run(&want_strong, &strong), Code::MultiRegionConsistencyMismatch);
+    let f = run(&want_strong, &snapshot());
+    assert_only(&f, Code::MultiRegionConsistencyMismatch, 1);
+    assert_eq!((f[0].expected.as_str(), f[0].actual.as_str()), ("STRONG", "EVENTUAL"));
+    // No field at all is DynamoDB's default, eventual.
+    assert_absent(
+        &run(&spec(), &with_primary(|t| t.multi_region_consistency = None)),
+        Code::MultiRegionConsistencyMismatch,
+    );
 }
 
 #[test]

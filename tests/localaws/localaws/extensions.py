@@ -2,6 +2,7 @@
 starts the background tick and clears the state on reset, so server.py needs only three hooks."""
 
 import threading
+import time
 
 from . import alarms, cw_stats, dns_faults, hc_history, metrics, r53_kinds, regions, replica_states, scheduler_fidelity
 from .replication import REPLICATOR
@@ -20,7 +21,20 @@ def install():
     REPLICATOR.holds.append(replica_states.hold)
     REPLICATOR.listeners.append(lambda ch, applied, latency: metrics.record_replication(
         ch.account, ch.table, ch.source, ch.target, latency, applied))
+    _count_writes()
     regions.REGIONS.on_change(REPLICATOR.cond.notify_all)
+
+
+def _count_writes():
+    """Every application write (where the replicator captures it) is also a ConsumedWriteCapacityUnits
+    sample in its own region; replicated writes never pass through capture."""
+    capture = REPLICATOR.capture
+
+    def counted(table, item, hash_key, range_key):
+        capture(table, item, hash_key, range_key)
+        metrics.record_write(table.account_id, table.region_name, table.name, time.time())
+
+    REPLICATOR.capture = counted
 
 
 def _region_hold(ch) -> str | None:

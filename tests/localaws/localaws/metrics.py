@@ -8,7 +8,11 @@ protocol (query, JSON, CBOR) and both GetMetricStatistics and GetMetricData serv
   the receiving region, valued at its measured source->target delay. DynamoDB defines the metric as
   the time between a write and its appearance in the other replica, so a write that has not appeared
   yet has no sample: while replication is held (paused, region unreachable, replica not ACTIVE) the
-  metric is missing, and the held writes report their whole delay once they apply.
+  metric is missing, and the held writes report their whole delay once they apply;
+- AWS/DynamoDB ConsumedWriteCapacityUnits (Count), dimension TableName, in the region the write was
+  made in: one unit per application write (PutItem, UpdateItem, DeleteItem, batch and transaction
+  items; replicated writes are not counted, as AWS counts them as ReplicatedWriteCapacityUnits), so a
+  reader can tell "no ReplicationLatency because nothing was written" from "written, nothing arrived".
 """
 
 import threading
@@ -82,9 +86,28 @@ def record_replication(account: str, table: str, source: str, target: str, laten
         _prune(backend, key)
 
 
-def _prune(backend, key):
+def record_write(account: str, region: str, table: str, written_at: float):
+    """One application write in `region` (called as moto applies it, under LOCK)."""
+    import datetime
+
+    from moto.cloudwatch.models import MetricDatum, cloudwatch_backends
+
+    backend = cloudwatch_backends[account][region]
+    stamp = datetime.datetime.fromtimestamp(written_at, datetime.timezone.utc).replace(tzinfo=None)
+    backend.metric_data.append(MetricDatum(
+        "AWS/DynamoDB", WRITES, 1.0, [{"Name": "TableName", "Value": table}], stamp, "Count"))
+    key = (account, region, WRITES)
+    _latency_samples[key] = _latency_samples.get(key, 0) + 1
+    if _latency_samples[key] > MAX_LATENCY_SAMPLES * 1.1:
+        _prune(backend, key, WRITES)
+
+
+WRITES = "ConsumedWriteCapacityUnits"
+
+
+def _prune(backend, key, name="ReplicationLatency"):
     ours = [i for i, md in enumerate(backend.metric_data)
-            if md.namespace == "AWS/DynamoDB" and md.name == "ReplicationLatency"]
+            if md.namespace == "AWS/DynamoDB" and md.name == name]
     drop = set(ours[:len(ours) - MAX_LATENCY_SAMPLES])
     backend.metric_data = [md for i, md in enumerate(backend.metric_data) if i not in drop]
     _latency_samples[key] = len(ours) - len(drop)

@@ -1,10 +1,12 @@
 //! The `regionalfailover.io/v1alpha1` API (design §3).
 
 mod spec;
+mod spec_failover;
 mod status;
 pub mod validate;
 
 pub use spec::*;
+pub use spec_failover::*;
 pub use status::*;
 
 /// Annotation that requests an on-demand drill by name.

@@ -84,7 +84,7 @@ async fn bench(requested: usize) -> ExitCode {
     let spec = &objects.first().expect("one RegionalFailover").spec;
     let (interval, threshold, ttl) =
         (spec.health_check.request_interval_seconds, spec.health_check.failure_threshold, spec.dns.max_ttl_seconds);
-    let predicted_nominal = verify::predicted_rto_seconds(spec);
+    let predicted_nominal = verify::predicted_rto_seconds(spec, None);
     let predicted = f64::from(predicted_nominal) * time_scale;
 
     println!("drill_precision: RTO measured by `regional-failover drill` vs local AWS's own DNS flip");

@@ -15,7 +15,7 @@ use super::{
     error::{AwsError, CallSite},
     snapshot::HealthCheckList,
 };
-use crate::verify::{CheckerObservation, HealthCheckObserved, TableObserved, ZoneObserved};
+use crate::verify::{AlarmObserved, AlarmRef, CheckerObservation, HealthCheckObserved, TableObserved, ZoneObserved};
 
 /// Route 53 is a global service whose API is signed for this region.
 pub(crate) const ROUTE53_SIGNING_REGION: &str = "us-east-1";
@@ -78,6 +78,8 @@ pub(super) struct Inner {
     pub(super) health_checks: SingleFlight<String, Option<HealthCheckObserved>>,
     pub(super) health_status: SingleFlight<String, Arc<Vec<CheckerObservation>>>,
     pub(super) tables: SingleFlight<(String, String), Option<TableObserved>>,
+    pub(super) alarms: SingleFlight<AlarmRef, Option<AlarmObserved>>,
+    pub(super) secondary_verdicts: super::verdict::SecondaryVerdicts,
 }
 
 impl std::fmt::Debug for Aws {
@@ -134,6 +136,8 @@ impl Aws {
                 health_checks: SingleFlight::new(age),
                 health_status: SingleFlight::new(age),
                 tables: SingleFlight::new(options.table_max_age.max(age)),
+                alarms: SingleFlight::new(age),
+                secondary_verdicts: Default::default(),
             }),
         }
     }

@@ -204,6 +204,23 @@ async fn failover_path_findings_appear_and_clear() {
     change(&r53, &zone, vec![(ChangeAction::Delete, plain_secondary.clone())]).await;
     change(&r53, &zone, vec![(ChangeAction::Create, alias(true))]).await;
     expect(&manifest, &local, "FailoverPairAliasMismatch", true);
+    // The table reads worst first: the alias target that is not the standby breaks failover, the
+    // alias/plain asymmetry is hygiene.
+    let table = Command::new(env!("CARGO_BIN_EXE_regional-failover"))
+        .args(["check", "-f"])
+        .arg(&manifest)
+        .env("AWS_ENDPOINT_URL", &local.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .expect("check runs");
+    let table = String::from_utf8_lossy(&table.stdout).into_owned();
+    let (worst, hygiene) = (table.find("FAILOVER IMPOSSIBLE"), table.find("HYGIENE"));
+    assert!(worst.is_some() && hygiene.is_some() && worst < hygiene, "{table}");
+    let (target, asymmetry) =
+        (table.find("    SecondaryRecordTargetMismatch "), table.find("    FailoverPairAliasMismatch "));
+    assert!(worst < target && target < hygiene && hygiene < asymmetry, "{table}");
     write(&manifest, &base.replace("nameservers:", "secondaryHealthCheck: Absent, nameservers:"));
     let json = expect(&manifest, &local, "SecondaryRecordHealthCheckMismatch", true);
     let drift = json[0]["status"]["drift"].as_array().cloned().unwrap_or_default();

@@ -140,7 +140,8 @@ impl Senses {
                 let (aws1, aws2, id1, hc2) =
                     (aws.clone(), aws.clone(), spec.health_check.id.clone(), spec.health_check.clone());
                 obs.health_check = self.health_check.poll(|| bounded(read_check(aws1, id1))).await;
-                obs.checkers = self.checkers.poll(|| bounded(read_checkers(aws2, hc2))).await;
+                obs.checkers =
+                    self.checkers.poll(|| bounded(read_checkers(aws2, hc2))).await.map(no_reports_while_injected);
                 let (p, s) = (probe(spec, true), probe(spec, false));
                 obs.primary_probe = self.primary.poll(|| bounded(p)).await;
                 obs.secondary_probe = self.secondary.poll(|| bounded(s)).await;
@@ -246,6 +247,19 @@ async fn read_checkers(aws: Aws, hc: HealthCheckSpec) -> Evidence<CheckerVerdict
         Ok(HealthState::Unhealthy) => Evidence::Read(CheckerVerdict::Unhealthy),
         Ok(HealthState::Unknown) => Evidence::Read(CheckerVerdict::NoReports),
         Err(e) => Evidence::Unreadable(e.into()),
+    }
+}
+
+/// While injected, "nobody reports" is a warning sign, not neutral: an alarm whose canary stopped
+/// publishing (`INSUFFICIENT_DATA`) may mean the primary's region is failing, and inverting a check
+/// that Route 53 then reads as unhealthy turns it healthy. So it counts as unreadable evidence,
+/// which aborts and restores (fail closed; preflight already refuses `NoReports`).
+fn no_reports_while_injected(e: Evidence<CheckerVerdict>) -> Evidence<CheckerVerdict> {
+    match e {
+        Evidence::Read(CheckerVerdict::NoReports) => {
+            Evidence::unreadable("no checker, child or alarm reports on the primary while the drill is injected")
+        }
+        other => other,
     }
 }
 

@@ -194,14 +194,6 @@ pub enum HealthCheckType {
     CloudWatchMetric,
 }
 
-impl HealthCheckType {
-    /// Route 53's checkers poll an endpoint (HTTP, HTTPS, TCP); the other kinds combine children
-    /// or follow an alarm, and name no endpoint.
-    pub fn polls_endpoint(self) -> bool {
-        matches!(self, HealthCheckType::HTTP | HealthCheckType::HTTPS | HealthCheckType::TCP)
-    }
-}
-
 /// The Route 53 health check behind the PRIMARY record, as it must be configured.
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -267,21 +259,6 @@ pub struct HealthCheckSpec {
     /// endpoint, so the spec says how the API answers in each region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe_type: Option<ProbeType>,
-}
-
-impl HealthCheckSpec {
-    /// How the operator's own probes reach an endpoint: the check's own protocol when Route 53
-    /// polls one, else `probeType` (default HTTPS).
-    pub fn probe_kind(&self) -> HealthCheckType {
-        if self.kind.polls_endpoint() {
-            return self.kind;
-        }
-        match self.probe_type.unwrap_or(ProbeType::HTTPS) {
-            ProbeType::HTTP => HealthCheckType::HTTP,
-            ProbeType::HTTPS => HealthCheckType::HTTPS,
-            ProbeType::TCP => HealthCheckType::TCP,
-        }
-    }
 }
 
 /// DynamoDB stream view types.

@@ -6,6 +6,8 @@ use kube::KubeSchema;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::spec::{HealthCheckSpec, HealthCheckType};
+
 /// The CloudWatch alarm a `CLOUDWATCH_METRIC` health check follows (Route 53's `AlarmIdentifier`).
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -62,4 +64,27 @@ pub enum ProbeType {
 pub enum SecondaryHealthCheck {
     Absent,
     Present,
+}
+
+impl HealthCheckType {
+    /// Route 53's checkers poll an endpoint (HTTP, HTTPS, TCP); the other kinds combine children
+    /// or follow an alarm, and name no endpoint.
+    pub fn polls_endpoint(self) -> bool {
+        matches!(self, HealthCheckType::HTTP | HealthCheckType::HTTPS | HealthCheckType::TCP)
+    }
+}
+
+impl HealthCheckSpec {
+    /// How the operator's own probes reach an endpoint: the check's own protocol when Route 53
+    /// polls one, else `probeType` (default HTTPS).
+    pub fn probe_kind(&self) -> HealthCheckType {
+        if self.kind.polls_endpoint() {
+            return self.kind;
+        }
+        match self.probe_type.unwrap_or(ProbeType::HTTPS) {
+            ProbeType::HTTP => HealthCheckType::HTTP,
+            ProbeType::HTTPS => HealthCheckType::HTTPS,
+            ProbeType::TCP => HealthCheckType::TCP,
+        }
+    }
 }

@@ -127,6 +127,7 @@ async fn a_drill_is_refused_while_the_secondary_check_is_unhealthy() {
         "{rec:#}"
     );
     assert!(rec["injectedAt"].is_null() && rec["failsafeSchedule"].is_null(), "nothing changed: {rec:#}");
+    assert!(rec["message"].as_str().is_some_and(|m| m.contains(&dead)), "names the check: {rec:#}");
     assert_eq!(config(&r53, &g.hc).await, before);
 
     // With the standby's check healthy again, the same drill runs.

@@ -290,10 +290,14 @@ async fn read_settings(aws: Aws, spec: RegionalFailoverSpec, _now: DateTime<Utc>
                 Err(e) => return Evidence::Unreadable(e.into()),
             };
             snapshot.secondary_health = secondary;
+            let id = verify::failover_record(&spec, &snapshot, verify::FailoverRole::Secondary)
+                .and_then(|r| r.health_check_id.clone())
+                .unwrap_or_default();
             let secondary_unanswerable = (secondary == Some(HealthState::Unhealthy)).then(|| {
-                "The SECONDARY record's health check is unhealthy: Route 53 keeps answering with the primary whatever \
-                 its health, so the drill could not fail over. Make the standby healthy first."
-                    .to_string()
+                format!(
+                    "The SECONDARY record's health check {id} is unhealthy: Route 53 keeps answering with the primary \
+                     whatever its health, so the drill could not fail over. Make the standby healthy first."
+                )
             });
             let replicas = verify::replica_states(&spec, snapshot.primary_table.as_ref(), &snapshot.replica_tables);
             let replicas_not_active = replicas.into_iter().filter(|r| r.status != "ACTIVE").map(|r| r.region).collect();

@@ -64,6 +64,10 @@ fn health_check(spec: &RegionalFailoverSpec) -> HealthCheckObserved {
         disabled: false,
         version: Some(1),
         regions: CHECKER_REGIONS.iter().map(|r| r.to_string()).collect(),
+        child_health_checks: vec![],
+        health_threshold: None,
+        alarm: None,
+        insufficient_data_health_status: None,
     }
 }
 
@@ -83,6 +87,8 @@ fn record(spec: &RegionalFailoverSpec, role: FailoverRole) -> RecordObserved {
         ttl: Some(spec.dns.max_ttl_seconds),
         values: vec![target.clone()],
         alias: false,
+        evaluate_target_health: false,
+        alias_zone: None,
     }
 }
 
@@ -133,7 +139,7 @@ fn matching_snapshot(spec: &RegionalFailoverSpec) -> AwsSnapshot {
         }),
         primary_table: Some(table(spec, &spec.primary.region)),
         replica_tables: spec.table.replica_regions.iter().map(|r| (r.clone(), Some(table(spec, r)))).collect(),
-        replication_metrics: None,
+        ..AwsSnapshot::default()
     }
 }
 
@@ -170,6 +176,8 @@ fn drifted_snapshot(spec: &RegionalFailoverSpec) -> AwsSnapshot {
         ttl: Some(300),
         values: vec!["192.0.2.10".into()],
         alias: false,
+        evaluate_target_health: false,
+        alias_zone: None,
     });
     if let Some(t) = snap.primary_table.as_mut() {
         t.status = "UPDATING".into();
@@ -294,7 +302,7 @@ fn bench_status(c: &mut Criterion) {
     assert!(cycle(&inputs.steady, &inputs.healthy_obs).events.is_empty(), "an unchanged world emits no event");
     assert!(!cycle(&inputs.steady, &inputs.drifted_obs).events.is_empty(), "drift and an outage emit events");
 
-    let predicted = verify::predicted_rto_seconds(spec);
+    let predicted = verify::predicted_rto_seconds(spec, None);
     let steady_input = status_input(spec, &inputs.steady, predicted);
     let degraded_input = status_input(spec, &inputs.degraded, predicted);
     assert!(status::transitions(&inputs.steady.conditions, &inputs.steady.conditions).is_empty());
@@ -329,7 +337,7 @@ fn bench_helpers(c: &mut Criterion) {
     g.bench_function("health_from_observations/24_checkers", |b| {
         b.iter(|| verify::health_from_observations(black_box(observations), now()))
     });
-    g.bench_function("predicted_rto_seconds", |b| b.iter(|| verify::predicted_rto_seconds(black_box(spec))));
+    g.bench_function("predicted_rto_seconds", |b| b.iter(|| verify::predicted_rto_seconds(black_box(spec), None)));
     g.bench_function("active_region", |b| b.iter(|| verify::active_region(black_box(&answer), black_box(spec))));
     g.finish();
 }

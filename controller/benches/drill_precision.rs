@@ -83,7 +83,7 @@ async fn bench(requested: usize) -> ExitCode {
     let spec = &objects.first().expect("one RegionalFailover").spec;
     let (interval, threshold, ttl) =
         (spec.health_check.request_interval_seconds, spec.health_check.failure_threshold, spec.dns.max_ttl_seconds);
-    let predicted_nominal = verify::predicted_rto_seconds(spec);
+    let predicted_nominal = verify::predicted_rto_seconds(spec, None);
     let predicted = f64::from(predicted_nominal) * time_scale;
 
     println!("drill_precision: RTO measured by `regional-failover drill` vs local AWS's own DNS flip");
@@ -184,7 +184,8 @@ async fn bench(requested: usize) -> ExitCode {
 /// Runs one drill with the real binary; (measured RTO, ground truth, (failback, its ground truth)).
 /// The drill runs as the operator role Terraform created, like every drill of the test suites.
 async fn one_drill(g: &Ground, manifest: &Path, record: &str) -> Result<(f64, f64, Option<(f64, f64)>), String> {
-    let (exe, manifest, endpoint) = (env!("CARGO_BIN_EXE_regional-failover"), manifest.to_path_buf(), &g.local.endpoint);
+    let (exe, manifest, endpoint) =
+        (env!("CARGO_BIN_EXE_regional-failover"), manifest.to_path_buf(), &g.local.endpoint);
     let local = &g.local;
     let mut cmd = Command::new(exe);
     cmd.args(["drill", "-f"])

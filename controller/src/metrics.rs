@@ -184,7 +184,7 @@ impl Metrics {
         r.register("replication_lag_milliseconds", "Last measured replication lag", m.replication_lag_ms.clone());
         r.register(
             "predicted_rto_seconds",
-            "interval × threshold + propagation + TTL",
+            "detection (interval × threshold, a calculated check's children, an alarm's periods) + propagation + TTL",
             m.predicted_rto_seconds.clone(),
         );
         r.register(

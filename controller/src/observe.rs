@@ -51,8 +51,10 @@ pub async fn observe(
         Ok(s) => Some(authoritative_answer(spec, s.zone.as_ref()).await),
         Err(_) => None,
     };
+    // Route 53 refuses GetHealthCheckStatus for CALCULATED checks and reports no checkers for
+    // CLOUDWATCH_METRIC ones: for those, DNS alone gives the verdict.
     if let Ok(s) = &mut snapshot
-        && s.health_check.is_some()
+        && s.health_check.as_ref().is_some_and(|hc| verify::polls_endpoint(&hc.kind))
     {
         let budget = aws.budget();
         let read = match checker_read(spec, previous, dns_answer.as_ref(), now) {
@@ -66,6 +68,14 @@ pub async fn observe(
                 Ok(observations) => s.checker_observations = observations.as_ref().clone(),
                 Err(e) => snapshot = Err(e),
             }
+        }
+    }
+    if let Ok(s) = &mut snapshot {
+        // Optional (see `Aws::secondary_health_within`): a failed read is logged, not fatal, and
+        // leaves the SECONDARY's verdict unknown this cycle.
+        match aws.secondary_health_within(spec, s, freshness(spec)).await {
+            Ok(verdict) => s.secondary_health = verdict,
+            Err(e) => tracing::warn!(error = %e, "the SECONDARY record's health check could not be read"),
         }
     }
     let probe = &spec.table.replication_probe;

@@ -54,3 +54,24 @@ fn valid_example_has_no_cel_violations() {
     let doc: serde_json::Value = serde_saphyr::from_str(&example()).expect("yaml");
     assert_eq!(validate::cel_violations(&doc).expect("schema compiles"), Vec::<String>::new());
 }
+
+/// Every sample under examples/ (one per health-check kind) is valid, with its kind's fields.
+#[test]
+fn every_example_is_valid() {
+    let dir = support::repo_root().join("examples");
+    let mut kinds = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("examples exists") {
+        let path = entry.expect("dir entry").path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let yaml = std::fs::read_to_string(&path).expect("example readable");
+        let rfs = validate::parse_manifests(&yaml).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        kinds.extend(rfs.into_iter().map(|rf| rf.spec.health_check));
+    }
+    let calculated = kinds.iter().find(|h| h.kind == api::HealthCheckType::Calculated).expect("a CALCULATED example");
+    assert_eq!((calculated.child_health_checks.len(), calculated.health_threshold), (3, Some(2)));
+    let alarm = kinds.iter().find(|h| h.kind == api::HealthCheckType::CloudWatchMetric).expect("an alarm example");
+    assert_eq!(alarm.alarm.as_ref().map(|a| a.name.as_str()), Some("profile-api-deep-canary"));
+    assert_eq!(alarm.insufficient_data_health_status, Some(api::InsufficientDataHealthStatus::Unhealthy));
+}

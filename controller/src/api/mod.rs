@@ -2,10 +2,12 @@
 
 mod schema_check;
 mod spec;
+mod spec_failover;
 mod status;
 pub mod validate;
 
 pub use spec::*;
+pub use spec_failover::*;
 pub use status::*;
 
 /// Annotation that requests an on-demand drill by name.

@@ -7,7 +7,10 @@ use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::status::RegionalFailoverStatus;
+use super::{
+    spec_failover::{AlarmSpec, InsufficientDataHealthStatus, ProbeType, SecondaryHealthCheck},
+    status::RegionalFailoverStatus,
+};
 
 /// A two-region active-passive deployment whose failover the operator verifies and drills.
 #[allow(clippy::duplicated_attributes)]
@@ -159,33 +162,69 @@ pub struct DnsSpec {
     #[schemars(range(min = 1, max = 300))]
     #[x_kube(validation = Rule::new("self >= 1 && self <= 300").message("dns.watchIntervalSeconds must be between 1 and 300"))]
     pub watch_interval_seconds: Option<u32>,
+    /// The TTL the SECONDARY record must carry (the failback TTL); when unset, the SECONDARY is held
+    /// to `maxTtlSeconds` like the PRIMARY. A SECONDARY TTL higher than the PRIMARY's drains traffic
+    /// back gradually on failback: resolvers keep answering with the standby until their copy
+    /// expires, so the primary is not hit by every client at once the moment it recovers. It has
+    /// no effect on the RTO: during a failover clients hold the PRIMARY's answer, whose TTL is
+    /// bounded by `maxTtlSeconds`. It lengthens the predicted failback time
+    /// (`status.predictedFailbackSeconds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 3600))]
+    #[x_kube(validation = Rule::new("self <= 3600").message("dns.failbackTtlSeconds must be at most 3600: a longer failback TTL keeps clients on the standby for more than an hour after the primary recovers"))]
+    pub failback_ttl_seconds: Option<u32>,
+    /// Whether the SECONDARY record may be withheld when it is unhealthy: `Absent` (no health check,
+    /// no `EvaluateTargetHealth`: always answered when the primary fails) or `Present` (a dead
+    /// standby is never served, but while it is unhealthy failover is impossible). Unset: either is
+    /// accepted, and a SECONDARY without one is mentioned in the InSync condition so the choice is
+    /// a conscious one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secondary_health_check: Option<SecondaryHealthCheck>,
 }
 
-/// Protocols a Route 53 health check can use that this operator understands.
+/// Kinds of Route 53 health check this operator understands.
 #[derive(JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[allow(clippy::upper_case_acronyms)]
 pub enum HealthCheckType {
     HTTP,
     HTTPS,
     TCP,
+    /// Healthy while at least `healthThreshold` of `childHealthChecks` are healthy.
+    #[serde(rename = "CALCULATED")]
+    Calculated,
+    /// Follows a CloudWatch alarm (`alarm`), e.g. on a deep synthetic canary's metric.
+    #[serde(rename = "CLOUDWATCH_METRIC")]
+    CloudWatchMetric,
 }
 
 /// The Route 53 health check behind the PRIMARY record, as it must be configured.
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("self.type != 'CALCULATED' || (has(self.childHealthChecks) && size(self.childHealthChecks) > 0)").message("type CALCULATED needs childHealthChecks: the IDs of the health checks it combines"))]
+#[x_kube(validation = Rule::new("self.type != 'CALCULATED' || has(self.healthThreshold)").message("type CALCULATED needs healthThreshold: how many childHealthChecks must be healthy for the primary to be healthy"))]
+#[x_kube(validation = Rule::new("self.type == 'CALCULATED' || ((!has(self.childHealthChecks) || size(self.childHealthChecks) == 0) && !has(self.healthThreshold))").message("childHealthChecks and healthThreshold apply only to type CALCULATED"))]
+#[x_kube(validation = Rule::new("!has(self.healthThreshold) || !has(self.childHealthChecks) || self.healthThreshold <= size(self.childHealthChecks)").message("healthThreshold must not exceed the number of childHealthChecks: Route 53 would consider the check unhealthy forever"))]
+#[x_kube(validation = Rule::new("!has(self.childHealthChecks) || !self.childHealthChecks.exists(c, c == self.id)").message("a CALCULATED health check cannot list itself in childHealthChecks"))]
+#[x_kube(validation = Rule::new("self.type != 'CLOUDWATCH_METRIC' || has(self.alarm)").message("type CLOUDWATCH_METRIC needs alarm: the name and region of the CloudWatch alarm the check follows"))]
+#[x_kube(validation = Rule::new("self.type == 'CLOUDWATCH_METRIC' || (!has(self.alarm) && !has(self.insufficientDataHealthStatus))").message("alarm and insufficientDataHealthStatus apply only to type CLOUDWATCH_METRIC"))]
+#[x_kube(validation = Rule::new("(self.type != 'CALCULATED' && self.type != 'CLOUDWATCH_METRIC') || (self.requestIntervalSeconds == 10 && self.failureThreshold == 3)").message("requestIntervalSeconds and failureThreshold do not apply to CALCULATED or CLOUDWATCH_METRIC checks (Route 53 takes the timing from the children or the alarm): leave them unset"))]
+#[x_kube(validation = Rule::new("self.type == 'CALCULATED' || self.type == 'CLOUDWATCH_METRIC' || !has(self.probeType)").message("probeType applies only to CALCULATED and CLOUDWATCH_METRIC checks: the operator probes the other types the way the health check does"))]
 pub struct HealthCheckSpec {
     /// Route 53 health check ID.
     #[schemars(length(min = 1, max = 64))]
     pub id: String,
-    /// Protocol the checkers use.
+    /// Protocol the checkers use, or `CALCULATED` / `CLOUDWATCH_METRIC` for checks that combine
+    /// children or follow an alarm.
     #[serde(rename = "type", default = "default_hc_type")]
     pub kind: HealthCheckType,
-    /// Port the checkers connect to.
+    /// Port the checkers connect to (`CALCULATED`, `CLOUDWATCH_METRIC`: where the operator's own
+    /// drill probes reach the endpoints).
     #[serde(default = "default_hc_port")]
     #[schemars(range(min = 1, max = 65535))]
     #[x_kube(validation = Rule::new("self >= 1 && self <= 65535").message("port must be between 1 and 65535"))]
     pub port: u32,
-    /// Path the checkers request (HTTP and HTTPS only).
+    /// Path the checkers request (HTTP and HTTPS only; `CALCULATED`, `CLOUDWATCH_METRIC`: the
+    /// path of the operator's own drill probes).
     #[serde(default = "default_hc_path")]
     #[schemars(length(min = 1, max = 255))]
     #[x_kube(validation = Rule::new("self.startsWith('/')").message("resourcePath must start with /"))]
@@ -200,6 +239,29 @@ pub struct HealthCheckSpec {
     #[schemars(range(min = 1, max = 10))]
     #[x_kube(validation = Rule::new("self >= 1 && self <= 10").message("failureThreshold must be between 1 and 10"))]
     pub failure_threshold: u32,
+    /// `CALCULATED` only: the health checks it combines (Route 53 `ChildHealthChecks`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 256), inner(length(min = 1, max = 64)))]
+    #[x_kube(validation = Rule::new("self.all(c, self.filter(d, d == c).size() == 1)").message("childHealthChecks must not list a health check twice"))]
+    pub child_health_checks: Vec<String>,
+    /// `CALCULATED` only: how many children must be healthy (Route 53 `HealthThreshold`). 0 would
+    /// make Route 53 consider the check healthy forever, so failover could never happen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 256))]
+    #[x_kube(validation = Rule::new("self >= 1 && self <= 256").message("healthThreshold must be between 1 and 256: 0 makes Route 53 consider the check healthy forever, so failover could never happen"))]
+    pub health_threshold: Option<u32>,
+    /// `CLOUDWATCH_METRIC` only: the alarm the check follows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarm: Option<AlarmSpec>,
+    /// `CLOUDWATCH_METRIC` only: Route 53's verdict while the alarm has too little data (Route 53's
+    /// default is `LastKnownStatus`). `Unhealthy` fails over when a canary dies with its region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insufficient_data_health_status: Option<InsufficientDataHealthStatus>,
+    /// `CALCULATED` and `CLOUDWATCH_METRIC` only: protocol of the operator's own drill probes of
+    /// both endpoints, sent to `port` and `resourcePath` (default `HTTPS`). These checks name no
+    /// endpoint, so the spec says how the API answers in each region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe_type: Option<ProbeType>,
 }
 
 /// DynamoDB stream view types.

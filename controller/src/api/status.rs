@@ -26,9 +26,15 @@ pub struct RegionalFailoverStatus {
     /// Differences between the live AWS resources and the spec; empty when in sync.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drift: Vec<Finding>,
-    /// interval × threshold + propagation allowance + TTL, in seconds.
+    /// Detection time of whatever drives the PRIMARY's health (interval × threshold; a calculated
+    /// check's children; an alarm's period × evaluation periods) + propagation allowance + TTL, in
+    /// seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicted_rto_seconds: Option<u32>,
+    /// Seconds from the primary recovering to every resolver answering with it again: detection of
+    /// the recovery + propagation allowance + the SECONDARY record's TTL (the failback TTL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicted_failback_seconds: Option<u32>,
     /// The running drill, the last finished one and recent history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drill: Option<DrillStatus>,

@@ -136,6 +136,10 @@ pub struct BudgetConfig {
     /// Optional `GetHealthCheckStatus` reads that explain why DNS names the secondary; taken
     /// only when a token is free, so a mass failover never queues reconciles behind the 1/s limit.
     pub health_diagnosis_rps: f64,
+    /// Optional reads of the SECONDARY record's health check (`GetHealthCheckStatus`, or its
+    /// children or alarm) during verification; taken only when a token is free, and a verdict up
+    /// to 15 minutes old stands in meanwhile. Drill preflight reads it unconditionally.
+    pub secondary_health_rps: f64,
     pub cloudwatch_rps: f64,
     pub scheduler_rps: f64,
     pub retry: RetryPolicy,
@@ -158,6 +162,9 @@ impl Default for BudgetConfig {
             // 1,000 two-region tables cost 2,000 reads per 60 s cycle, about 34/s. CloudWatch's
             // per-Region GetMetricData quota (50/s by default, adjustable) sits above this.
             cloudwatch_rps: 40.0,
+            // One SECONDARY check every 10 s at most: a fleet of any size adds at most 0.1/s to
+            // the ~1/s GetHealthCheckStatus limit, and pairs without one cost nothing.
+            secondary_health_rps: 0.1,
             scheduler_rps: 2.0,
             retry: RetryPolicy::default(),
         }
@@ -172,6 +179,7 @@ enum Bucket {
     DynamoDbData,
     HealthDetail,
     HealthDiagnosis,
+    SecondaryHealth,
     CloudWatch,
     Scheduler,
 }
@@ -260,6 +268,7 @@ impl Budget {
             (Bucket::DynamoDbData, TokenBucket::new(config.dynamodb_data_rps)),
             (Bucket::HealthDetail, TokenBucket::new(config.health_detail_rps)),
             (Bucket::HealthDiagnosis, TokenBucket::new(config.health_diagnosis_rps)),
+            (Bucket::SecondaryHealth, TokenBucket::new(config.secondary_health_rps)),
             (Bucket::CloudWatch, TokenBucket::new(config.cloudwatch_rps)),
             (Bucket::Scheduler, TokenBucket::new(config.scheduler_rps)),
         ]);
@@ -285,6 +294,12 @@ impl Budget {
     /// [`BudgetConfig::health_diagnosis_rps`]).
     pub fn try_health_diagnosis(&self) -> bool {
         self.buckets.get(&Bucket::HealthDiagnosis).is_some_and(TokenBucket::try_acquire)
+    }
+
+    /// Whether an optional read of a SECONDARY record's health check may be made now (see
+    /// [`BudgetConfig::secondary_health_rps`]).
+    pub fn try_secondary_health(&self) -> bool {
+        self.buckets.get(&Bucket::SecondaryHealth).is_some_and(TokenBucket::try_acquire)
     }
 
     /// Runs `attempt` under the budget: acquires tokens before each try, retries throttling and

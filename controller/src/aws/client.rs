@@ -15,7 +15,9 @@ use super::{
     error::{AwsError, CallSite},
     snapshot::HealthCheckList,
 };
-use crate::verify::{CheckerObservation, HealthCheckObserved, ReplicationMetrics, TableObserved, ZoneObserved};
+use crate::verify::{
+    AlarmObserved, AlarmRef, CheckerObservation, HealthCheckObserved, ReplicationMetrics, TableObserved, ZoneObserved,
+};
 
 /// Route 53 is a global service whose API is signed for this region.
 pub(crate) const ROUTE53_SIGNING_REGION: &str = "us-east-1";
@@ -79,6 +81,8 @@ pub(super) struct Inner {
     pub(super) health_status: SingleFlight<String, Arc<Vec<CheckerObservation>>>,
     pub(super) tables: SingleFlight<(String, String), Option<TableObserved>>,
     pub(super) replication_metrics: SingleFlight<super::cloudwatch::MetricsKey, ReplicationMetrics>,
+    pub(super) alarms: SingleFlight<AlarmRef, Option<AlarmObserved>>,
+    pub(super) secondary_verdicts: super::verdict::SecondaryVerdicts,
 }
 
 impl std::fmt::Debug for Aws {
@@ -136,6 +140,8 @@ impl Aws {
                 health_status: SingleFlight::new(age),
                 tables: SingleFlight::new(options.table_max_age.max(age)),
                 replication_metrics: SingleFlight::new(age),
+                alarms: SingleFlight::new(age),
+                secondary_verdicts: Default::default(),
             }),
         }
     }

@@ -5,6 +5,7 @@
 //! The adapters only translate: SDK responses become the plain data of
 //! [`crate::verify::AwsSnapshot`]; judging that data is `verify`'s job.
 
+mod alarms;
 mod budget;
 #[cfg(test)]
 mod budget_tests;
@@ -16,6 +17,7 @@ mod error;
 mod route53;
 mod scheduler;
 mod snapshot;
+mod verdict;
 
 pub use budget::{Budget, BudgetConfig, CallStat, Outcome, RetryPolicy, Service};
 pub use cache::SingleFlight;
@@ -26,6 +28,7 @@ pub use error::{AwsError, ErrorKind};
 pub use route53::normalize_name;
 pub use scheduler::{FailsafeSchedule, ScheduleObserved, UPDATE_HEALTH_CHECK_TARGET};
 pub use snapshot::{HealthCheckList, freshness};
+pub use verdict::Reading;
 
 /// Records of one hosted zone, listed once per freshness window and shared by every object in it.
 pub type ZoneRecords = SingleFlight<String, std::sync::Arc<Vec<crate::verify::RecordObserved>>>;

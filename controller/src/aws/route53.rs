@@ -12,7 +12,7 @@ use super::{
     budget::Service,
     client::{Aws, found, to_chrono},
 };
-use crate::verify::{CheckerObservation, FailoverRole, HealthCheckObserved, RecordObserved, ZoneObserved};
+use crate::verify::{AlarmRef, CheckerObservation, FailoverRole, HealthCheckObserved, RecordObserved, ZoneObserved};
 
 /// A malformed endpoint could otherwise page forever.
 const MAX_RECORD_PAGES: usize = 1000;
@@ -201,6 +201,14 @@ pub(super) fn health_check_observed(hc: &HealthCheck) -> HealthCheckObserved {
         disabled: c.and_then(|c| c.disabled()).unwrap_or(false),
         version: Some(hc.health_check_version()),
         regions: c.map(|c| c.regions().iter().map(|r| r.as_str().to_string()).collect()).unwrap_or_default(),
+        child_health_checks: c.map(|c| c.child_health_checks().to_vec()).unwrap_or_default(),
+        health_threshold: c.and_then(|c| c.health_threshold()).and_then(|t| u32::try_from(t).ok()),
+        alarm: c
+            .and_then(|c| c.alarm_identifier())
+            .map(|a| AlarmRef { region: a.region().as_str().to_string(), name: a.name().to_string() }),
+        insufficient_data_health_status: c
+            .and_then(|c| c.insufficient_data_health_status())
+            .map(|s| s.as_str().to_string()),
     }
 }
 
@@ -242,6 +250,8 @@ pub(super) fn record_observed(r: &ResourceRecordSet) -> RecordObserved {
         ttl: r.ttl().and_then(|t| u32::try_from(t).ok()),
         values,
         alias: alias.is_some(),
+        evaluate_target_health: alias.is_some_and(|a| a.evaluate_target_health()),
+        alias_zone: alias.map(|a| zone_id_bare(a.hosted_zone_id()).to_string()),
         kind,
     }
 }

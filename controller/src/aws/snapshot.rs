@@ -6,7 +6,11 @@
 //! rarely and DynamoDB asks clients to cache control-plane answers, so they are re-read at most
 //! every `AwsOptions::table_max_age`.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::{BTreeSet, HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 
 use futures::future::try_join_all;
 
@@ -18,10 +22,13 @@ use super::{
 use crate::{
     api::RegionalFailoverSpec,
     verify::{
-        AwsSnapshot, CheckerObservation, HealthCheckObserved, RecordObserved, ReplicationMetrics, TableObserved,
-        ZoneObserved,
+        self, AlarmRef, AwsSnapshot, CheckerObservation, FailoverRole, HealthCheckObserved, RecordObserved,
+        ReplicationMetrics, TableObserved, ZoneObserved,
     },
 };
+
+/// Calculated checks of calculated checks are followed this deep, no further.
+const MAX_CHECK_DEPTH: usize = 4;
 
 /// Every health check of the account, by ID.
 pub type HealthCheckList = Arc<HashMap<String, HealthCheckObserved>>;
@@ -64,7 +71,7 @@ impl Aws {
         let (settings, metrics) = tokio::join!(Box::pin(settings), Box::pin(self.replication_metrics_of(spec, fresh)));
         let (health_check, checker_observations, zone, records, primary_table, replica_tables) = settings?;
         let name = normalize_name(&spec.dns.record_name);
-        Ok(AwsSnapshot {
+        let mut snapshot = AwsSnapshot {
             health_check,
             checker_observations: checker_observations.as_ref().clone(),
             records: records.iter().filter(|r| r.name == name).cloned().collect(),
@@ -72,7 +79,44 @@ impl Aws {
             primary_table,
             replica_tables,
             replication_metrics: Some(metrics),
-        })
+            ..AwsSnapshot::default()
+        };
+        self.read_failover_path(spec, &mut snapshot, fresh).await?;
+        Ok(snapshot)
+    }
+
+    /// The health checks and alarms the failover path depends on besides the primary check: a
+    /// CALCULATED check's children (and theirs), the SECONDARY record's check, and the alarms of
+    /// the CLOUDWATCH_METRIC checks among them. Settings come from the shared health-check
+    /// listing (no extra call unless a check is missing from it); each alarm costs one
+    /// `DescribeAlarms` per freshness window, shared by every object that names it.
+    async fn read_failover_path(
+        &self,
+        spec: &RegionalFailoverSpec,
+        snap: &mut AwsSnapshot,
+        fresh: Duration,
+    ) -> Result<(), AwsError> {
+        let mut pending: Vec<String> = snap.health_check.iter().flat_map(|hc| hc.child_health_checks.clone()).collect();
+        let secondary = verify::failover_record(spec, snap, FailoverRole::Secondary);
+        pending.extend(secondary.and_then(|r| r.health_check_id.clone()));
+        let mut seen: HashSet<String> = snap.health_check.iter().map(|hc| hc.id.clone()).collect();
+        for _ in 0..MAX_CHECK_DEPTH {
+            let batch: Vec<String> = pending.drain(..).filter(|id| seen.insert(id.clone())).collect();
+            if batch.is_empty() {
+                break;
+            }
+            let read = try_join_all(batch.iter().map(|id| self.cached_health_check_within(id, fresh))).await?;
+            for (id, hc) in batch.into_iter().zip(read) {
+                pending.extend(hc.iter().flat_map(|h| h.child_health_checks.clone()));
+                snap.related_health_checks.push((id, hc));
+            }
+        }
+        let checks = snap.health_check.iter().chain(snap.related_health_checks.iter().filter_map(|(_, h)| h.as_ref()));
+        let alarms: BTreeSet<AlarmRef> =
+            checks.filter(|h| h.kind == "CLOUDWATCH_METRIC").filter_map(|h| h.alarm.clone()).collect();
+        let read = try_join_all(alarms.iter().map(|a| self.cached_alarm_within(a, fresh))).await?;
+        snap.alarms = alarms.into_iter().zip(read).collect();
+        Ok(())
     }
 
     /// `ReplicationLatency` both ways between the primary and each replica: one shared
@@ -100,6 +144,9 @@ impl Aws {
         self.inner.health_check_list.invalidate(&());
         self.inner.health_checks.invalidate(&spec.health_check.id);
         self.inner.health_status.invalidate(&spec.health_check.id);
+        if let Some(a) = &spec.health_check.alarm {
+            self.inner.alarms.invalidate(&AlarmRef { region: a.region.clone(), name: a.name.clone() });
+        }
         for region in std::iter::once(&spec.primary.region).chain(&spec.table.replica_regions) {
             self.inner.tables.invalidate(&(region.clone(), spec.table.name.clone()));
         }
@@ -128,6 +175,7 @@ impl Aws {
         i.health_status.age(by);
         i.tables.age(by);
         i.replication_metrics.age(by);
+        i.alarms.age(by);
     }
 
     /// `GetMetricData` reads started so far (benchmarks: they grow with tables, not objects).

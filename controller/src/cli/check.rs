@@ -5,11 +5,12 @@ use std::{path::Path, process::ExitCode, sync::Arc};
 use chrono::Utc;
 use kube::ResourceExt;
 use regional_failover::{
-    api::{ConditionStatus, HealthState, RegionalFailoverStatus, validate},
+    api::{ConditionStatus, Finding, HealthState, RegionalFailoverStatus, validate},
     aws::{self, Aws, AwsOptions, Budget, BudgetConfig},
     observe,
     status::{self, AwsRead, ConditionType, find_condition, sentences},
     telemetry::{self, LogFormat},
+    verify::{self, Impact},
 };
 use serde_json::json;
 
@@ -77,14 +78,61 @@ fn print_table(name: &str, s: &RegionalFailoverStatus) {
     if let Some(p) = s.predicted_rto_seconds {
         println!("  predicted RTO   {p}s");
     }
+    if let Some(p) = s.predicted_failback_seconds {
+        println!("  failback        {p}s (predicted, incl. the SECONDARY's TTL)");
+    }
     for c in &s.conditions {
         println!("  {:<18}{:<8}{:<28}{}", c.type_, format!("{:?}", c.status), c.reason, c.message);
     }
     if s.drift.is_empty() {
         println!("  drift           none");
     }
-    for f in &s.drift {
-        println!("  DRIFT {:<34} {} {}: expected {}, found {}", f.code, f.resource, f.field, f.expected, f.actual);
-        println!("        {}", f.message);
+    for (impact, findings) in grouped(&s.drift) {
+        println!("  {} ({})", impact.label().to_uppercase(), findings.len());
+        for f in findings {
+            println!("    {:<36} {} {}: expected {}, found {}", f.code, f.resource, f.field, f.expected, f.actual);
+            println!("    {:<36} {}", "", f.message);
+        }
+    }
+}
+
+/// Findings grouped by what they break, worst group first; each group keeps the status order.
+fn grouped(findings: &[Finding]) -> Vec<(Impact, Vec<&Finding>)> {
+    Impact::ALL
+        .iter()
+        .map(|&i| (i, findings.iter().filter(|f| verify::impact_of(&f.code) == i).collect::<Vec<_>>()))
+        .filter(|(_, f)| !f.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(code: &str) -> Finding {
+        Finding {
+            code: code.into(),
+            resource: "r".into(),
+            field: "f".into(),
+            expected: "e".into(),
+            actual: "a".into(),
+            message: "m".into(),
+        }
+    }
+
+    #[test]
+    fn the_worst_group_comes_first() {
+        let drift = [f("PitrDisabled"), f("RecordTtlTooHigh"), f("SecondaryHealthCheckUnhealthy"), f("TableMissing")];
+        let groups: Vec<(Impact, Vec<&str>)> =
+            grouped(&drift).into_iter().map(|(i, fs)| (i, fs.iter().map(|f| f.code.as_str()).collect())).collect();
+        assert_eq!(
+            groups,
+            [
+                (Impact::FailoverImpossible, vec!["SecondaryHealthCheckUnhealthy", "TableMissing"]),
+                (Impact::SlowerThanObjective, vec!["RecordTtlTooHigh"]),
+                (Impact::Hygiene, vec!["PitrDisabled"]),
+            ]
+        );
+        assert!(grouped(&[]).is_empty());
     }
 }

@@ -201,6 +201,8 @@ pub struct SettingsFacts {
     pub drift_codes: Vec<String>,
     /// Why replication is too far behind for a drill (lag above the RPO, or unknown), if it is.
     pub replication_behind: Option<String>,
+    /// Why Route 53 could not answer with the SECONDARY (its health check is unhealthy), if so.
+    pub secondary_unanswerable: Option<String>,
 }
 
 /// What the caller (operator or CLI) knows that AWS does not.

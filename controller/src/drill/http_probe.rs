@@ -41,6 +41,11 @@ fn probe_blocking(kind: HealthCheckType, host: &str, port: u32, path: &str) -> R
         if path.is_empty() { "/" } else { path }
     );
     let head = match kind {
+        // These kinds name no endpoint; callers probe with `HealthCheckSpec::probe_kind` instead.
+        // Asked anyway, the answer is "no": a probe that cannot run is never evidence of health.
+        HealthCheckType::Calculated | HealthCheckType::CloudWatchMetric => {
+            return Err(format!("a {kind:?} health check names no endpoint protocol to probe {host}:{port} with"));
+        }
         HealthCheckType::TCP => return Ok(()),
         HealthCheckType::HTTP => exchange(tcp, &request),
         HealthCheckType::HTTPS => {

@@ -94,6 +94,11 @@ pub fn judge(obs: &Observation) -> Result<CheckState, Refusal> {
         Some(Evidence::Unreadable(e)) => return Err(unreadable(Input::AwsSettings, e)),
         Some(Evidence::Read(f)) => f,
     };
+    // Before drift: an unhealthy SECONDARY check is also a finding, and this reason says why
+    // the drill cannot work at all.
+    if let Some(why) = &facts.secondary_unanswerable {
+        return Err((DrillReason::SecondaryHealthCheckUnhealthy, why.clone()));
+    }
     if !facts.replicas_not_active.is_empty() {
         return Err((
             DrillReason::ReplicaNotActive,

@@ -38,10 +38,13 @@ pub enum DrillReason {
     RtoAboveObjective,
     StandbyNotServing,
     FailbackTimeout,
+    // Preflight refusal (appended): the SECONDARY record's health check is unhealthy, so Route 53
+    // would keep answering with the primary and the drill could not fail over.
+    SecondaryHealthCheckUnhealthy,
 }
 
 impl DrillReason {
-    pub const ALL: [DrillReason; 30] = [
+    pub const ALL: [DrillReason; 31] = [
         DrillReason::Suspended,
         DrillReason::DrillsStopped,
         DrillReason::FailsafeNotConfigured,
@@ -72,6 +75,7 @@ impl DrillReason {
         DrillReason::RtoAboveObjective,
         DrillReason::StandbyNotServing,
         DrillReason::FailbackTimeout,
+        DrillReason::SecondaryHealthCheckUnhealthy,
     ];
 
     /// The string in `status.drill.*.reason`.
@@ -107,6 +111,7 @@ impl DrillReason {
             DrillReason::RtoAboveObjective => "RtoAboveObjective",
             DrillReason::StandbyNotServing => "StandbyNotServing",
             DrillReason::FailbackTimeout => "FailbackTimeout",
+            DrillReason::SecondaryHealthCheckUnhealthy => "SecondaryHealthCheckUnhealthy",
         }
     }
 

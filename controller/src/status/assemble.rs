@@ -60,8 +60,21 @@ pub fn assemble(
 ) -> Assembled {
     let mut next = previous.clone();
     next.observed_generation = generation;
-    let predicted = verify::predicted_rto_seconds(spec);
+    // The real settings of whatever drives the PRIMARY's health come with a snapshot; a cycle
+    // without one keeps the last prediction (the spec's settings before the first read).
+    let snapshot = match (&observed.spec_error, &observed.aws) {
+        (None, AwsRead::Read(s)) => Some(s.as_ref()),
+        _ => None,
+    };
+    let predicted = match (snapshot, previous.predicted_rto_seconds) {
+        (None, Some(last)) => last,
+        _ => verify::predicted_rto_seconds(spec, snapshot),
+    };
     next.predicted_rto_seconds = Some(predicted);
+    next.predicted_failback_seconds = match (snapshot, previous.predicted_failback_seconds) {
+        (None, Some(last)) => Some(last),
+        _ => Some(verify::predicted_failback_seconds(spec, snapshot)),
+    };
     let drill_in_progress = drill_in_progress(previous);
     let mut check: Option<&HealthCheckObserved> = None;
     let mut metrics_error = None;
@@ -121,11 +134,28 @@ pub fn assemble(
         primary_region: &spec.primary.region,
     };
     next.conditions = conditions(&input, &previous.conditions, now, generation);
+    if let Some(s) = snapshot {
+        note_in_sync(&mut next.conditions, &verify::failover_notes(spec, s));
+    }
     let mut events = transitions(&previous.conditions, &next.conditions);
     if let Some(r) = &next.replication {
         events.extend(replication::conversion_events(previous.replication.as_ref(), r, &spec.table.name));
     }
     Assembled { status: next, events }
+}
+
+/// Choices the spec leaves open are no drift, but a person reading InSync should know them
+/// (docs/architecture.md, "Failover path"): appended to a True InSync message.
+fn note_in_sync(conditions: &mut [Condition], notes: &[String]) {
+    if notes.is_empty() {
+        return;
+    }
+    if let Some(c) = conditions
+        .iter_mut()
+        .find(|c| c.type_ == ConditionType::InSync.as_str() && c.status == crate::api::ConditionStatus::True)
+    {
+        c.message = format!("{} {}", c.message, notes.join(" "));
+    }
 }
 
 /// Between verifications: the authoritative answer alone moves `activeRegion`, the health verdict
@@ -155,7 +185,9 @@ pub fn assemble_dns_watch(
             health: next.health.as_ref(),
             replication: previous.replication.as_ref(),
             objectives: &spec.objectives,
-            predicted_rto_seconds: verify::predicted_rto_seconds(spec),
+            predicted_rto_seconds: previous
+                .predicted_rto_seconds
+                .unwrap_or_else(|| verify::predicted_rto_seconds(spec, None)),
             last_drill: previous.drill.as_ref().and_then(|d| d.last.as_ref()),
             drill_in_progress: drill_in_progress(previous),
             check_inverted: false,

@@ -28,7 +28,7 @@ pub struct StatusInput<'a> {
     /// Replica states and lag, when read.
     pub replication: Option<&'a ReplicationStatus>,
     pub objectives: &'a Objectives,
-    /// `verify::predicted_rto_seconds(spec)`.
+    /// `verify::predicted_rto_seconds(spec, snapshot)`.
     pub predicted_rto_seconds: u32,
     /// The most recently finished drill.
     pub last_drill: Option<&'a DrillRecord>,
@@ -224,8 +224,9 @@ fn within_objective(input: &StatusInput<'_>) -> Verdict {
         misses.push((
             Reasons::PredictedRtoAboveObjective,
             format!(
-                "RTO: predicted {predicted} s (interval × threshold + propagation + TTL), above the {rto} s objective. \
-                 Lower the health check's interval or failure threshold, or maxTtlSeconds."
+                "RTO: predicted {predicted} s (detection + propagation + TTL; detection is interval × threshold, a calculated \
+                 check's children's, or an alarm's period × evaluation periods), above the {rto} s objective. Detect faster \
+                 (interval, failure threshold, the children's or the alarm's settings), or lower maxTtlSeconds."
             ),
         ));
     }

@@ -5,6 +5,7 @@
 
 use std::net::IpAddr;
 
+use super::{AwsSnapshot, Flip, detection_seconds};
 use crate::api::RegionalFailoverSpec;
 
 /// Canonical form of a host name or IP address: trimmed, lower case, no trailing dot, IPv6
@@ -53,15 +54,32 @@ pub fn active_region(answer: &[String], spec: &RegionalFailoverSpec) -> Option<S
 pub const PROPAGATION_ALLOWANCE_SECONDS: u32 = 30;
 
 /// Worst-case seconds from the primary going down to every resolver answering with the
-/// secondary: the checkers need `interval × threshold` to call it unhealthy, Route 53 needs
-/// [`PROPAGATION_ALLOWANCE_SECONDS`] to act on that, and resolvers may keep the old answer for
-/// the TTL (at most `maxTtlSeconds`).
-pub fn predicted_rto_seconds(spec: &RegionalFailoverSpec) -> u32 {
-    let hc = &spec.health_check;
-    hc.request_interval_seconds
-        .saturating_mul(hc.failure_threshold)
+/// secondary: Route 53 needs the detection time of whatever drives the PRIMARY's health (read
+/// from the snapshot when there is one: interval × threshold, a calculated check's children, an
+/// alarm's period × evaluation periods; see `verify::timing`), then
+/// [`PROPAGATION_ALLOWANCE_SECONDS`] to act on it, and resolvers may keep the old answer for the
+/// TTL (at most `maxTtlSeconds`). Without a snapshot, or when the real settings are unknown, the
+/// spec's interval × threshold stands in.
+pub fn predicted_rto_seconds(spec: &RegionalFailoverSpec, observed: Option<&AwsSnapshot>) -> u32 {
+    detection(spec, observed, Flip::Fail)
         .saturating_add(PROPAGATION_ALLOWANCE_SECONDS)
         .saturating_add(spec.dns.max_ttl_seconds)
+}
+
+/// Worst-case seconds from the primary recovering to every resolver answering with it again:
+/// detection of the recovery, the propagation allowance, and the SECONDARY's TTL (the failback
+/// TTL, `dns.failbackTtlSeconds`, else `maxTtlSeconds`), for which resolvers keep the standby.
+pub fn predicted_failback_seconds(spec: &RegionalFailoverSpec, observed: Option<&AwsSnapshot>) -> u32 {
+    detection(spec, observed, Flip::Recover)
+        .saturating_add(PROPAGATION_ALLOWANCE_SECONDS)
+        .saturating_add(spec.dns.failback_ttl_seconds.unwrap_or(spec.dns.max_ttl_seconds))
+}
+
+fn detection(spec: &RegionalFailoverSpec, observed: Option<&AwsSnapshot>, flip: Flip) -> u32 {
+    let hc = &spec.health_check;
+    observed
+        .and_then(|snap| detection_seconds(snap, &hc.id, flip))
+        .unwrap_or_else(|| hc.request_interval_seconds.saturating_mul(hc.failure_threshold))
 }
 
 #[cfg(test)]
@@ -130,10 +148,10 @@ mod tests {
         s.health_check.request_interval_seconds = 10;
         s.health_check.failure_threshold = 3;
         s.dns.max_ttl_seconds = 60;
-        assert_eq!(predicted_rto_seconds(&s), 10 * 3 + PROPAGATION_ALLOWANCE_SECONDS + 60);
+        assert_eq!(predicted_rto_seconds(&s, None), 10 * 3 + PROPAGATION_ALLOWANCE_SECONDS + 60);
         s.health_check.request_interval_seconds = 30;
         s.health_check.failure_threshold = 10;
         s.dns.max_ttl_seconds = 300;
-        assert_eq!(predicted_rto_seconds(&s), 300 + PROPAGATION_ALLOWANCE_SECONDS + 300);
+        assert_eq!(predicted_rto_seconds(&s, None), 300 + PROPAGATION_ALLOWANCE_SECONDS + 300);
     }
 }

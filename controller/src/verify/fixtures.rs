@@ -22,6 +22,8 @@ pub fn spec() -> RegionalFailoverSpec {
             secondary_set_identifier: "secondary".into(),
             nameservers: vec![],
             watch_interval_seconds: None,
+            failback_ttl_seconds: None,
+            secondary_health_check: None,
         },
         health_check: HealthCheckSpec {
             id: HC_ID.into(),
@@ -30,6 +32,11 @@ pub fn spec() -> RegionalFailoverSpec {
             resource_path: "/health".into(),
             request_interval_seconds: 10,
             failure_threshold: 3,
+            child_health_checks: vec![],
+            health_threshold: None,
+            alarm: None,
+            insufficient_data_health_status: None,
+            probe_type: None,
         },
         table: TableSpec {
             name: "profiles".into(),
@@ -60,6 +67,10 @@ pub fn health_check() -> HealthCheckObserved {
         disabled: false,
         version: Some(1),
         regions: vec!["us-east-1".into(), "us-west-1".into(), "us-west-2".into()],
+        child_health_checks: vec![],
+        health_threshold: None,
+        alarm: None,
+        insufficient_data_health_status: None,
     }
 }
 
@@ -77,6 +88,8 @@ pub fn record(role: FailoverRole) -> RecordObserved {
         ttl: Some(60),
         values: vec![target.into()],
         alias: false,
+        evaluate_target_health: false,
+        alias_zone: None,
     }
 }
 
@@ -112,7 +125,7 @@ pub fn snapshot() -> AwsSnapshot {
         }),
         primary_table: Some(table("us-east-1")),
         replica_tables: vec![("us-west-2".into(), Some(table("us-west-2")))],
-        replication_metrics: None,
+        ..AwsSnapshot::default()
     }
 }
 

@@ -6,9 +6,9 @@ use super::endpoint::{normalize_endpoint, same_endpoint};
 use super::{CheckerObservation, Code, HealthCheckObserved, VerifyContext, finding};
 use crate::api::{Finding, HealthCheckType, HealthSource, HealthState, HealthStatus, RegionalFailoverSpec};
 
-/// Route 53 applies these when a health check was created without the field.
-const DEFAULT_REQUEST_INTERVAL: u32 = 30;
-const DEFAULT_FAILURE_THRESHOLD: u32 = 3;
+use super::timing::{DEFAULT_FAILURE_THRESHOLD, DEFAULT_REQUEST_INTERVAL};
+
+/// Route 53 requests this path when a health check was created without one.
 const DEFAULT_RESOURCE_PATH: &str = "/";
 /// Route 53 needs at least this many checker regions; fewer lets one region's network trouble
 /// decide the primary's fate.
@@ -24,6 +24,8 @@ pub fn health_check_type_str(kind: HealthCheckType) -> &'static str {
         HealthCheckType::HTTP => "HTTP",
         HealthCheckType::HTTPS => "HTTPS",
         HealthCheckType::TCP => "TCP",
+        HealthCheckType::Calculated => "CALCULATED",
+        HealthCheckType::CloudWatchMetric => "CLOUDWATCH_METRIC",
     }
 }
 
@@ -93,12 +95,32 @@ pub fn check_health_check(
             want_type,
             &hc.kind,
             format!(
-                "The health check probes with {} but the spec declares {want_type}: it may judge the primary by a different signal than intended. \
+                "The health check is of type {} but the spec declares {want_type}: it may judge the primary by a different signal than intended. \
                  Recreate it with type = \"{want_type}\" (the type cannot be changed in place).",
                 hc.kind
             ),
         ));
     }
+    // CALCULATED and CLOUDWATCH_METRIC checks have no port, path, interval, threshold or target:
+    // when either side is one of them, the type finding says it all (their own settings are
+    // compared by `check_health_check_kind`).
+    if want.kind.polls_endpoint() && polls_endpoint(&hc.kind) {
+        out.extend(check_endpoint_settings(spec, hc, &resource));
+    }
+    out.extend(check_flags(hc, ctx, &resource));
+    out
+}
+
+/// Whether Route 53's checkers poll an endpoint for a check of this type.
+pub fn polls_endpoint(kind: &str) -> bool {
+    !matches!(kind, "CALCULATED" | "CLOUDWATCH_METRIC" | "RECOVERY_CONTROL")
+}
+
+/// Port, path, interval, threshold and target of a check that polls an endpoint.
+fn check_endpoint_settings(spec: &RegionalFailoverSpec, hc: &HealthCheckObserved, resource: &str) -> Vec<Finding> {
+    let want = &spec.health_check;
+    let resource = resource.to_string();
+    let mut out = Vec::new();
     let port = hc.port.or_else(|| default_port(&hc.kind));
     if port != Some(want.port) {
         out.push(finding(
@@ -170,6 +192,27 @@ pub fn check_health_check(
     if !follows_failover {
         out.extend(check_target(spec, hc, &resource));
     }
+    if follows_failover {
+        out.push(finding(
+            Code::HealthCheckTargetsRecordName,
+            &resource,
+            "FullyQualifiedDomainName",
+            normalize_endpoint(&spec.primary.endpoint),
+            normalize_endpoint(&spec.dns.record_name),
+            format!(
+                "The health check polls the failover name {} itself: after a failover it would probe the secondary, see it healthy and fail back \
+                 to the dead primary. Point it at the primary's own name {}.",
+                spec.dns.record_name, spec.primary.endpoint
+            ),
+        ));
+    }
+    out
+}
+
+/// `Disabled`, `Inverted` and checker regions, which every kind of check has.
+fn check_flags(hc: &HealthCheckObserved, ctx: &VerifyContext, resource: &str) -> Vec<Finding> {
+    let resource = resource.to_string();
+    let mut out = Vec::new();
     if hc.disabled {
         out.push(finding(
             Code::HealthCheckDisabled,
@@ -205,20 +248,6 @@ pub fn check_health_check(
                 "The health check runs from only {} region(s): a network problem near them alone can fail the primary over. \
                  List at least {MIN_CHECKER_REGIONS} regions, or none to use all.",
                 hc.regions.len()
-            ),
-        ));
-    }
-    if follows_failover {
-        out.push(finding(
-            Code::HealthCheckTargetsRecordName,
-            &resource,
-            "FullyQualifiedDomainName",
-            normalize_endpoint(&spec.primary.endpoint),
-            normalize_endpoint(&spec.dns.record_name),
-            format!(
-                "The health check polls the failover name {} itself: after a failover it would probe the secondary, see it healthy and fail back \
-                 to the dead primary. Point it at the primary's own name {}.",
-                spec.dns.record_name, spec.primary.endpoint
             ),
         ));
     }

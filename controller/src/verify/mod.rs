@@ -6,16 +6,25 @@
 
 mod codes;
 mod endpoint;
+mod failover_path;
 mod healthcheck;
+mod healthcheck_kinds;
+mod impact;
 mod records;
 mod replica_state;
 mod snapshot;
 mod table;
+mod timing;
+mod verdict;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
 #[cfg(test)]
+mod tests_failover_path;
+#[cfg(test)]
 mod tests_healthcheck;
+#[cfg(test)]
+mod tests_healthcheck_kinds;
 #[cfg(test)]
 mod tests_records;
 #[cfg(test)]
@@ -23,14 +32,21 @@ mod tests_table;
 
 pub use codes::Code;
 pub use endpoint::{
-    PROPAGATION_ALLOWANCE_SECONDS, active_region, normalize_alias_target, normalize_endpoint, predicted_rto_seconds,
-    same_endpoint,
+    PROPAGATION_ALLOWANCE_SECONDS, active_region, normalize_alias_target, normalize_endpoint,
+    predicted_failback_seconds, predicted_rto_seconds, same_endpoint,
 };
-pub use healthcheck::{check_health_check, effective_health, health_check_type_str, health_from_observations};
+pub use failover_path::{check_failover_path, failover_notes, failover_record};
+pub use healthcheck::{
+    check_health_check, effective_health, health_check_type_str, health_from_observations, polls_endpoint,
+};
+pub use healthcheck_kinds::check_health_check_kind;
+pub use impact::{Impact, impact_of};
 pub use records::{check_records, record_resource, record_type_str};
 pub use replica_state::{CONVERTING_STATES, replica_state_fix, terminal_code};
 pub use snapshot::*;
 pub use table::{GLOBAL_TABLE_VERSION, MISSING, check_table, replica_states, stream_view_type_str, table_resource};
+pub use timing::{Flip, calculated_cannot_fail, detection_seconds};
+pub use verdict::{alarm_check_verdict, alarm_state_verdict, calculated_verdict};
 
 use crate::api::{Finding, RegionalFailoverSpec};
 
@@ -45,7 +61,9 @@ pub struct VerifyContext {
 /// then field, so that an unchanged world yields an identical (diff-free) status.
 pub fn verify(spec: &RegionalFailoverSpec, observed: &AwsSnapshot, ctx: &VerifyContext) -> Vec<Finding> {
     let mut out = check_health_check(spec, observed.health_check.as_ref(), ctx);
+    out.extend(check_health_check_kind(spec, observed));
     out.extend(check_records(spec, observed.zone.as_ref(), &observed.records));
+    out.extend(check_failover_path(spec, observed));
     out.extend(check_table(spec, observed.primary_table.as_ref(), &observed.replica_tables));
     sort_findings(&mut out);
     out

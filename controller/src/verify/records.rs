@@ -204,7 +204,10 @@ fn check_role(spec: &RegionalFailoverSpec, which: FailoverRole, records: &[&Reco
             ),
         ));
     }
-    if let Some(ttl) = rec.ttl.filter(|t| *t > dns.max_ttl_seconds) {
+    // With a failback TTL declared, the SECONDARY's TTL is compared with it instead
+    // (`check_failover_path`): it does not affect the RTO.
+    let failback_ttl = which == FailoverRole::Secondary && dns.failback_ttl_seconds.is_some();
+    if let Some(ttl) = rec.ttl.filter(|t| *t > dns.max_ttl_seconds && !failback_ttl) {
         out.push(finding(
             Code::RecordTtlTooHigh,
             &resource,

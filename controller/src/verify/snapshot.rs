@@ -25,6 +25,49 @@ pub struct AwsSnapshot {
     /// source region: `None` when not read, the error when CloudWatch could not be read (only the
     /// replication judgement becomes Unknown then, not the whole snapshot).
     pub replication_metrics: Option<Result<Vec<ReplicationMetrics>, AwsError>>,
+    /// Other health checks the failover path depends on, by ID (`None` = Route 53 has no such
+    /// check): a CALCULATED primary check's children (and theirs) and the SECONDARY record's check.
+    pub related_health_checks: Vec<(String, Option<HealthCheckObserved>)>,
+    /// CloudWatch alarms behind CLOUDWATCH_METRIC checks (`DescribeAlarms`; `None` = no such alarm).
+    pub alarms: Vec<(AlarmRef, Option<AlarmObserved>)>,
+    /// Route 53's verdict on the SECONDARY record's health check (after its `Inverted`/`Disabled`),
+    /// when it was read this cycle; `None` when not read (or the SECONDARY has no check).
+    pub secondary_health: Option<crate::api::HealthState>,
+}
+
+impl AwsSnapshot {
+    /// A health check by ID: the primary's or a related one; `None` when unknown or missing.
+    pub fn health_check_by_id(&self, id: &str) -> Option<&HealthCheckObserved> {
+        match &self.health_check {
+            Some(hc) if hc.id == id => Some(hc),
+            _ => self.related_health_checks.iter().find(|(i, _)| i == id).and_then(|(_, hc)| hc.as_ref()),
+        }
+    }
+
+    /// The alarm as read: `Some(None)` when it does not exist, `None` when it was not read.
+    pub fn alarm(&self, alarm: &AlarmRef) -> Option<Option<&AlarmObserved>> {
+        self.alarms.iter().find(|(r, _)| r == alarm).map(|(_, a)| a.as_ref())
+    }
+}
+
+/// A CloudWatch alarm as Route 53 names it (`AlarmIdentifier`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AlarmRef {
+    pub region: String,
+    pub name: String,
+}
+
+/// A CloudWatch metric alarm (`DescribeAlarms`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlarmObserved {
+    pub region: String,
+    pub name: String,
+    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
+    pub state: String,
+    /// Seconds per evaluated period.
+    pub period: Option<u32>,
+    pub evaluation_periods: Option<u32>,
+    pub datapoints_to_alarm: Option<u32>,
 }
 
 /// A Route 53 health check's configuration (`GetHealthCheck`).
@@ -45,6 +88,14 @@ pub struct HealthCheckObserved {
     pub version: Option<i64>,
     /// Checker regions configured; empty means Route 53's default (all regions).
     pub regions: Vec<String>,
+    /// CALCULATED: the children's IDs (`ChildHealthChecks`).
+    pub child_health_checks: Vec<String>,
+    /// CALCULATED: how many children must be healthy (`HealthThreshold`).
+    pub health_threshold: Option<u32>,
+    /// CLOUDWATCH_METRIC: the alarm followed (`AlarmIdentifier`).
+    pub alarm: Option<AlarmRef>,
+    /// CLOUDWATCH_METRIC: `Healthy`, `Unhealthy` or `LastKnownStatus`.
+    pub insufficient_data_health_status: Option<String>,
 }
 
 /// One checker's last observation (`GetHealthCheckStatus`).
@@ -95,6 +146,10 @@ pub struct RecordObserved {
     /// Values (addresses or names, without trailing dot); for an alias, its DNS name.
     pub values: Vec<String>,
     pub alias: bool,
+    /// Alias only: the record inherits its target's health (`EvaluateTargetHealth`).
+    pub evaluate_target_health: bool,
+    /// Alias only: the hosted zone of the alias target (`AliasTarget.HostedZoneId`).
+    pub alias_zone: Option<String>,
 }
 
 /// A DynamoDB table in one region.

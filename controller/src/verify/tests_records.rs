@@ -82,7 +82,8 @@ fn set_identifier_mismatch_both_ways() {
 fn primary_health_check_mismatch_both_ways() {
     let mut snap = snapshot();
     primary_mut(&mut snap).health_check_id = None;
-    assert_only(&run(&spec(), &snap), Code::PrimaryRecordHealthCheckMismatch, 1);
+    // Without any check the PRIMARY also cannot fail over at all (tests_failover_path).
+    assert_eq!(codes(&run(&spec(), &snap)), ["PrimaryCannotFailOver", "PrimaryRecordHealthCheckMismatch"]);
     primary_mut(&mut snap).health_check_id = Some("another-check".into());
     let f = run(&spec(), &snap);
     assert_only(&f, Code::PrimaryRecordHealthCheckMismatch, 1);
@@ -178,6 +179,12 @@ fn findings_are_sorted_and_stable_whatever_the_input_order() {
     assert_eq!(keys, sorted);
     assert_eq!(
         codes(&a),
-        ["HealthCheckThresholdMismatch", "PrimaryRecordHealthCheckMismatch", "RecordTtlTooHigh", "RecordTtlTooHigh"]
+        [
+            "HealthCheckThresholdMismatch",
+            "PrimaryCannotFailOver",
+            "PrimaryRecordHealthCheckMismatch",
+            "RecordTtlTooHigh",
+            "RecordTtlTooHigh"
+        ]
     );
 }

@@ -9,7 +9,7 @@ import time
 from moto.core.exceptions import ServiceException
 from werkzeug.wsgi import get_input_stream
 
-from . import awsreq, cbor_bridge, control, dynamo_global, route53_fidelity
+from . import awsreq, control, cw_cbor, dynamo_global, route53_fidelity
 from .dnsserver import DnsTracker
 from .faults import FAULTS
 from .health import ENGINE
@@ -65,9 +65,11 @@ class FidelityApp:
         return _respond(start_response, response)
 
     def _handle(self, req, environ):
-        if cbor_bridge.applies(req):  # moto routes CloudWatch only as query/JSON
-            cbor_bridge.to_json(req, environ)
-            return cbor_bridge.to_cbor(req, self._call_moto(environ))
+        if cw_cbor.is_cbor(req):  # moto speaks no CBOR; the Rust SDK speaks nothing else for CloudWatch
+            response = cw_cbor.call(req, environ, self._call_moto)
+            if response[0].startswith("2"):
+                self._after(req)
+            return response
         if req.service == "route53":
             if req.method == "GET" and req.path.rstrip("/").endswith("/testdnsanswer"):
                 return route53_fidelity.test_dns_answer(req, self.tracker.resolver)

@@ -50,3 +50,19 @@ fn dns_already_on_the_secondary_with_failing_checkers_is_a_real_incident() {
     assert_eq!(reason, DrillReason::PrimaryUnhealthy);
     assert!(message.contains("real incident"), "{message}");
 }
+
+#[test]
+fn an_unhealthy_secondary_check_refuses_before_drift() {
+    let mut o = good();
+    let why = "The SECONDARY record's health check hc-2 is unhealthy: Route 53 would keep answering with the primary.";
+    o.settings = Some(Evidence::Read(SettingsFacts {
+        secondary_unanswerable: Some(why.into()),
+        drift_codes: vec!["SecondaryHealthCheckUnhealthy".into()],
+        ..SettingsFacts::default()
+    }));
+    let (reason, message) = judge(&o).expect_err("refused");
+    assert_eq!(reason, DrillReason::SecondaryHealthCheckUnhealthy);
+    assert_eq!(message, why);
+    o.settings = Some(Evidence::Read(SettingsFacts::default()));
+    assert!(judge(&o).is_ok(), "a healthy (or absent) SECONDARY check does not refuse");
+}

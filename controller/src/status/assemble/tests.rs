@@ -137,3 +137,51 @@ fn invalid_spec_reports_without_touching_observations() {
     assert_eq!(ready.reason, "InvalidSpec");
     assert!(a.status.last_verified_at.is_none());
 }
+
+#[test]
+fn predictions_follow_the_snapshot_and_survive_a_failed_read() {
+    let mut spec = fixtures::spec();
+    spec.dns.failback_ttl_seconds = Some(300);
+    let mut snap = fixtures::snapshot();
+    snap.records[1].ttl = Some(300);
+    if let Some(hc) = snap.health_check.as_mut() {
+        hc.request_interval = Some(30);
+    }
+    let read = Observed { aws: AwsRead::Read(Box::new(snap)), ..Observed::default() };
+    let first = assemble(&spec, Some(1), &RegionalFailoverStatus::default(), &read, now());
+    let p = crate::verify::PROPAGATION_ALLOWANCE_SECONDS;
+    assert_eq!(first.status.predicted_rto_seconds, Some(90 + p + 60), "the check's real interval");
+    assert_eq!(first.status.predicted_failback_seconds, Some(90 + p + 300), "the failback TTL");
+    let failed = Observed {
+        aws: AwsRead::Failed(crate::aws::AwsError::new(
+            crate::aws::Service::Route53,
+            "ListHealthChecks",
+            crate::aws::ErrorKind::Transient,
+            "HTTP 500",
+        )),
+        ..Observed::default()
+    };
+    let second = assemble(&spec, Some(1), &first.status, &failed, now());
+    assert_eq!(second.status.predicted_rto_seconds, first.status.predicted_rto_seconds, "kept, not the spec's");
+    assert_eq!(second.status.predicted_failback_seconds, first.status.predicted_failback_seconds);
+}
+
+#[test]
+fn an_undeclared_secondary_choice_is_noted_in_a_true_in_sync() {
+    let spec = fixtures::spec();
+    let observed = Observed { aws: AwsRead::Read(Box::new(fixtures::snapshot())), ..Observed::default() };
+    let a = assemble(&spec, Some(1), &RegionalFailoverStatus::default(), &observed, now());
+    let in_sync = find_condition(&a.status.conditions, ConditionType::InSync).expect("InSync");
+    assert_eq!(in_sync.status, crate::api::ConditionStatus::True);
+    assert!(
+        in_sync.message.starts_with("The live Route 53 and DynamoDB resources match the spec. "),
+        "{}",
+        in_sync.message
+    );
+    assert!(in_sync.message.contains("spec.dns.secondaryHealthCheck: Absent"), "{}", in_sync.message);
+    let mut declared = spec.clone();
+    declared.dns.secondary_health_check = Some(crate::api::SecondaryHealthCheck::Absent);
+    let a = assemble(&declared, Some(1), &RegionalFailoverStatus::default(), &observed, now());
+    let in_sync = find_condition(&a.status.conditions, ConditionType::InSync).expect("InSync");
+    assert_eq!(in_sync.message, "The live Route 53 and DynamoDB resources match the spec.");
+}

@@ -12,6 +12,7 @@ pub mod liveness;
 pub mod metrics;
 pub mod observe;
 pub mod reconcile;
+pub mod report;
 pub mod status;
 pub mod telemetry;
 pub mod verify;

@@ -1,16 +1,16 @@
 //! The Prometheus registry: every metric the operator exports (names are an interface: dashboards
 //! and the chart's alerts use them; docs/architecture.md, "Metrics").
 
+mod aws;
 mod http;
 mod replicas;
 
 use std::sync::Arc;
 
 use prometheus_client::{
-    collector::Collector,
-    encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric, text::encode},
+    encoding::{EncodeLabelSet, text::encode},
     metrics::{
-        counter::{ConstCounter, Counter},
+        counter::Counter,
         family::Family,
         gauge::Gauge,
         histogram::{Histogram, exponential_buckets},
@@ -18,6 +18,8 @@ use prometheus_client::{
     registry::Registry,
 };
 
+use aws::AwsCollector;
+pub use aws::{AwsCallCount, AwsStatsFn};
 pub use http::{Probes, router};
 use replicas::{LatencyLabels, RegionLabels, ReplicaSeries};
 
@@ -43,56 +45,24 @@ struct OutcomeLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StageLabels {
+    namespace: String,
+    name: String,
+    stage: String,
+}
+
+/// 0.25 s to about 68 minutes: a drill's stages span from sub-second DNS flips to long TTLs.
+fn stage_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.25, 2.0, 15))
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ConditionLabels {
     namespace: String,
     name: String,
     condition: String,
     status: String,
     reason: String,
-}
-
-/// One cumulative AWS call count, as the request budget keeps them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AwsCallCount {
-    pub service: String,
-    pub operation: String,
-    pub outcome: String,
-    pub count: u64,
-}
-
-type AwsStatsFn = Arc<dyn Fn() -> Vec<AwsCallCount> + Send + Sync>;
-
-/// Exposes the request budget's counters at scrape time, so they are never copied or double-counted.
-struct AwsCollector(AwsStatsFn);
-
-impl std::fmt::Debug for AwsCollector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AwsCollector")
-    }
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct AwsLabels {
-    service: String,
-    operation: String,
-    outcome: String,
-}
-
-impl Collector for AwsCollector {
-    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
-        let stats = (self.0)();
-        let mut family = encoder.encode_descriptor(
-            "aws_requests",
-            "AWS API calls by service, operation and outcome (ok, throttled, error, retried)",
-            None,
-            ConstCounter::new(0u64).metric_type(),
-        )?;
-        for s in stats {
-            let labels = AwsLabels { service: s.service, operation: s.operation, outcome: s.outcome };
-            ConstCounter::new(s.count).encode(family.encode_family(&labels)?)?;
-        }
-        Ok(())
-    }
 }
 
 /// Every metric the operator exports.
@@ -113,6 +83,7 @@ pub struct Metrics {
     dns_flips: Family<OutcomeLabels, Counter>,
     drills: Family<OutcomeLabels, Counter>,
     drill_restore_failures: Family<ObjectLabels, Counter>,
+    drill_stages: Family<StageLabels, Histogram, fn() -> Histogram>,
     last_rto_ms: Family<ObjectLabels, Gauge>,
     replica_conversion_deadline: Family<RegionLabels, Gauge>,
     replication_latency_ms: Family<LatencyLabels, Gauge>,
@@ -159,6 +130,7 @@ impl Metrics {
             dns_flips: Family::default(),
             drills: Family::default(),
             drill_restore_failures: Family::default(),
+            drill_stages: Family::new_with_constructor(stage_histogram),
             last_rto_ms: Family::default(),
             replica_conversion_deadline: Family::default(),
             replication_latency_ms: Family::default(),
@@ -206,6 +178,11 @@ impl Metrics {
             "drill_restore_failures",
             "Drill restores of the health check that did not verify (each retried)",
             m.drill_restore_failures.clone(),
+        );
+        r.register(
+            "drill_stage_seconds",
+            "Each RTO waterfall stage of finished drills: seconds from the injection (failover) or the restore (failback)",
+            m.drill_stages.clone(),
         );
         r.register("drill_measured_rto_milliseconds", "RTO measured by the last drill", m.last_rto_ms.clone());
         r.register(
@@ -294,6 +271,16 @@ impl Metrics {
         }
         if let Some(n) = record.restore_failures {
             self.drill_restore_failures.get_or_create(obj).inc_by(u64::from(n));
+        }
+        for stage in &record.waterfall {
+            if let Some(seconds) = stage.seconds {
+                let labels = StageLabels {
+                    namespace: obj.namespace.clone(),
+                    name: obj.name.clone(),
+                    stage: stage.stage.clone(),
+                };
+                self.drill_stages.get_or_create(&labels).observe(seconds);
+            }
         }
     }
 

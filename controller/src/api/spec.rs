@@ -8,7 +8,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
+    spec_drills::{DrillSpec, Objectives, PostFailoverValidation},
     spec_failover::{AlarmSpec, InsufficientDataHealthStatus, ProbeType, SecondaryHealthCheck},
+    spec_table::TableSpec,
     status::RegionalFailoverStatus,
 };
 
@@ -92,6 +94,10 @@ pub struct RegionalFailoverSpec {
     /// Stops drills and restores any running drill; verification and status reporting continue.
     #[serde(default)]
     pub suspend: bool,
+    /// A request drills send to the standby while DNS answers with it: a drill whose standby does
+    /// not serve fails (`StandbyNotServing`) even though DNS failed over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_failover_validation: Option<PostFailoverValidation>,
 }
 
 /// A region and the host name or IP address serving the API there.
@@ -264,158 +270,6 @@ pub struct HealthCheckSpec {
     pub probe_type: Option<ProbeType>,
 }
 
-/// DynamoDB stream view types.
-#[derive(JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum StreamViewType {
-    NewAndOldImages,
-    NewImage,
-    OldImage,
-    KeysOnly,
-}
-
-/// The DynamoDB global table (version 2019.11.21) behind the API.
-#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct TableSpec {
-    /// Table name (the same in every region).
-    #[schemars(length(min = 1, max = 255))]
-    #[x_kube(validation = Rule::new("self.matches('^[a-zA-Z0-9_.-]{3,255}$')").message("table.name must be 3-255 characters of letters, digits, '_', '-' or '.'"))]
-    pub name: String,
-    /// Regions holding a replica besides the primary; must include the secondary region.
-    #[schemars(length(min = 1, max = 10), inner(length(min = 1, max = 32)))]
-    #[x_kube(validation = Rule::new("self.all(r, self.filter(s, s == r).size() == 1)").message("table.replicaRegions must not list a region twice"))]
-    pub replica_regions: Vec<String>,
-    /// Stream view type the table must have (global tables need streams).
-    #[serde(default = "default_stream_view")]
-    pub stream_view_type: StreamViewType,
-    /// Whether point-in-time recovery must be on in the primary and in every replica.
-    #[serde(default = "default_true")]
-    pub point_in_time_recovery: bool,
-    /// Opt-in canary write that measures replication lag end to end.
-    #[serde(default)]
-    pub replication_probe: ReplicationProbe,
-    /// The consistency mode the global table must have: `EVENTUAL` (multi-Region eventual
-    /// consistency, MREC, the default) or `STRONG` (MRSC: needs three regions, or two plus a witness).
-    #[serde(default)]
-    #[x_kube(validation = Rule::new("self == 'EVENTUAL' || self == 'STRONG'").message("table.multiRegionConsistency must be EVENTUAL (multi-Region eventual consistency) or STRONG (multi-Region strong consistency)"))]
-    pub multi_region_consistency: MultiRegionConsistency,
-}
-
-/// A global table's `MultiRegionConsistency`.
-#[derive(JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum MultiRegionConsistency {
-    /// MREC: replicas converge asynchronously; a failover can lose the writes not yet replicated.
-    #[default]
-    Eventual,
-    /// MRSC: a write succeeds once a second region has it, so a failover loses none.
-    Strong,
-}
-
-impl MultiRegionConsistency {
-    /// DynamoDB's spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MultiRegionConsistency::Eventual => "EVENTUAL",
-            MultiRegionConsistency::Strong => "STRONG",
-        }
-    }
-}
-
-/// A canary item written in the primary and read back in each replica.
-#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct ReplicationProbe {
-    /// Write probe items (key prefix `regionalfailover-probe#`, with a TTL attribute).
-    #[serde(default)]
-    pub enabled: bool,
-    /// Name of the table's partition key attribute.
-    #[serde(default = "default_key_attribute")]
-    #[schemars(length(min = 1, max = 255))]
-    pub key_attribute: String,
-    /// Seconds between probes.
-    #[serde(default = "default_probe_interval")]
-    #[schemars(range(min = 30, max = 86400))]
-    #[x_kube(validation = Rule::new("self >= 30 && self <= 86400").message("replicationProbe.intervalSeconds must be between 30 and 86400"))]
-    pub interval_seconds: u32,
-}
-
-/// Recovery objectives.
-#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct Objectives {
-    /// Recovery time objective: the longest acceptable time from outage to DNS answering with the secondary.
-    #[serde(default = "default_rto")]
-    #[schemars(range(min = 1, max = 3600))]
-    #[x_kube(validation = Rule::new("self >= 1 && self <= 3600").message("objectives.rtoSeconds must be between 1 and 3600"))]
-    pub rto_seconds: u32,
-    /// Recovery point objective: the largest acceptable replication lag.
-    #[serde(default = "default_rpo")]
-    #[schemars(range(min = 0, max = 3600))]
-    #[x_kube(validation = Rule::new("self <= 3600").message("objectives.rpoSeconds must be at most 3600"))]
-    pub rpo_seconds: u32,
-    /// Minutes of DynamoDB's `ReplicationLatency` (CloudWatch, one-minute periods) whose maximum is
-    /// judged against `rpoSeconds`, ending now (default 5). Shorter windows clear sooner after a
-    /// lag is gone; longer ones remember a spike longer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 60))]
-    #[x_kube(validation = Rule::new("self >= 1 && self <= 60").message("objectives.rpoWindowMinutes must be between 1 and 60"))]
-    pub rpo_window_minutes: Option<u32>,
-}
-
-/// Minutes of `ReplicationLatency` judged when `objectives.rpoWindowMinutes` is not set.
-pub const DEFAULT_RPO_WINDOW_MINUTES: u32 = 5;
-
-impl Objectives {
-    /// `rpoWindowMinutes`, defaulted.
-    pub fn rpo_window(&self) -> u32 {
-        self.rpo_window_minutes.unwrap_or(DEFAULT_RPO_WINDOW_MINUTES)
-    }
-}
-
-/// How a drill makes the primary look down.
-#[derive(JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DrillMethod {
-    /// Set `Inverted` on the primary health check, so a healthy endpoint reports unhealthy.
-    InvertHealthCheck,
-}
-
-/// A declared failover drill.
-#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct DrillSpec {
-    /// Name used by the run-drill annotation and in status.
-    #[schemars(length(min = 1, max = 63))]
-    #[x_kube(validation = Rule::new("self.matches('^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$')").message("drill name must be a lowercase DNS label such as weekly"))]
-    pub name: String,
-    /// Cron schedule in UTC (`minute hour day-of-month month day-of-week`); omit for on-demand only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 128))]
-    #[x_kube(validation = Rule::new("self.matches('^\\\\S+\\\\s+\\\\S+\\\\s+\\\\S+\\\\s+\\\\S+\\\\s+\\\\S+$')").message("schedule must be a 5-field cron expression in UTC, e.g. \"0 3 * * TUE\""))]
-    pub schedule: Option<String>,
-    /// How the outage is simulated.
-    #[serde(default = "default_method")]
-    pub method: DrillMethod,
-    /// The drill restores the health check and fails when it has not finished by then.
-    #[serde(default = "default_drill_timeout")]
-    #[schemars(range(min = 60, max = 3600))]
-    #[x_kube(validation = Rule::new("self >= 60 && self <= 3600").message("timeoutSeconds must be between 60 and 3600"))]
-    pub timeout_seconds: u32,
-}
-
-impl Default for Objectives {
-    fn default() -> Self {
-        Self { rto_seconds: default_rto(), rpo_seconds: default_rpo(), rpo_window_minutes: None }
-    }
-}
-
-impl Default for ReplicationProbe {
-    fn default() -> Self {
-        Self { enabled: false, key_attribute: default_key_attribute(), interval_seconds: default_probe_interval() }
-    }
-}
-
 fn default_verify_interval() -> u32 {
     60
 }
@@ -445,28 +299,4 @@ fn default_interval() -> u32 {
 }
 fn default_threshold() -> u32 {
     3
-}
-fn default_stream_view() -> StreamViewType {
-    StreamViewType::NewAndOldImages
-}
-fn default_true() -> bool {
-    true
-}
-fn default_key_attribute() -> String {
-    "pk".into()
-}
-fn default_probe_interval() -> u32 {
-    300
-}
-fn default_rto() -> u32 {
-    300
-}
-fn default_rpo() -> u32 {
-    5
-}
-fn default_method() -> DrillMethod {
-    DrillMethod::InvertHealthCheck
-}
-fn default_drill_timeout() -> u32 {
-    600
 }

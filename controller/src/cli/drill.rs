@@ -38,12 +38,19 @@ impl DrillHost for CliHost {
     }
 }
 
+/// What a CI pipeline adds to a drill: a stricter RTO bound and a JUnit report.
+pub struct Gates {
+    pub max_rto: Option<f64>,
+    pub junit: Option<std::path::PathBuf>,
+}
+
 pub async fn drill(
     file: &Path,
     drill_name: &str,
     output: Output,
     log_format: LogFormat,
     failsafe: FailsafeConfig,
+    gates: Gates,
 ) -> ExitCode {
     aws::install_crypto_provider();
     telemetry::init(log_format);
@@ -104,10 +111,28 @@ pub async fn drill(
         },
         Output::Table => print_timeline(&name, &record),
     }
+    if let Some(path) = &gates.junit
+        && let Err(e) = std::fs::write(path, super::junit::report(&name, &record, gates.max_rto))
+    {
+        return fail(&format!("cannot write {}: {e}", path.display()));
+    }
     if let Some(sentence) = denied {
         return fail(&sentence);
     }
-    ExitCode::from(u8::from(!(record.phase == DrillPhase::Succeeded && record.passed == Some(true))))
+    let succeeded = record.phase == DrillPhase::Succeeded && record.passed == Some(true);
+    let within_gate = match (gates.max_rto, record.measured_rto_seconds) {
+        (Some(max), Some(rto)) => rto <= max,
+        (Some(_), None) => false,
+        (None, _) => true,
+    };
+    if succeeded && !within_gate {
+        eprintln!(
+            "measured RTO {:.1}s is above --max-rto {:.1}s",
+            record.measured_rto_seconds.unwrap_or_default(),
+            gates.max_rto.unwrap_or_default()
+        );
+    }
+    ExitCode::from(u8::from(!(succeeded && within_gate)))
 }
 
 fn hostname() -> String {

@@ -3,6 +3,8 @@
 
 mod check;
 mod drill;
+mod junit;
+mod report;
 mod run;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -47,7 +49,30 @@ enum Command {
         log_format: LogFormat,
         #[command(flatten)]
         failsafe: run::FailsafeArgs,
+        /// Exit 1 when the measured RTO exceeds this many seconds, even within the objective (a CI gate).
+        #[arg(long, value_name = "SECONDS")]
+        max_rto: Option<f64>,
+        /// Also write a JUnit XML report: one test case per safety check and per waterfall stage.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
+    /// Render the runbook and drill evidence of each RegionalFailover in FILE from its live state.
+    Report {
+        /// YAML file with RegionalFailover documents; their `status` (e.g. `kubectl get rf NAME -o yaml`) adds the drills.
+        #[arg(short = 'f', long = "file")]
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+        format: ReportFormat,
+        #[arg(long, value_enum, env = "RF_LOG_FORMAT", default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+    },
+}
+
+/// Format of `report`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Md,
+    Json,
 }
 
 /// Output format of one-shot commands.
@@ -68,9 +93,11 @@ pub async fn dispatch(cli: Cli) -> ExitCode {
         },
         Command::Run(args) => run::run(args).await,
         Command::Check { file, output, log_format } => check::check(&file, output, log_format).await,
-        Command::Drill { file, drill, output, log_format, failsafe } => {
-            drill::drill(&file, &drill, output, log_format, failsafe.config()).await
+        Command::Drill { file, drill, output, log_format, failsafe, max_rto, junit } => {
+            let gates = drill::Gates { max_rto, junit };
+            drill::drill(&file, &drill, output, log_format, failsafe.config(), gates).await
         }
+        Command::Report { file, format, log_format } => report::report(&file, format, log_format).await,
     }
 }
 

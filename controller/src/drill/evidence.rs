@@ -227,6 +227,17 @@ pub enum AbortCause {
     OperatorStopping,
 }
 
+/// The request to the standby after DNS failed over (`spec.postFailoverValidation`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Standby {
+    /// The spec asks for none.
+    #[default]
+    NotConfigured,
+    /// Asked for, not answered yet.
+    Pending,
+    Done(crate::api::ValidationResult),
+}
+
 /// One look at the world. Fields that are `None` were not read in this step (reads are spaced
 /// to stay inside Route 53's limits); the machine judges only what was read.
 #[derive(Clone, Debug, PartialEq)]
@@ -238,6 +249,8 @@ pub struct Observation {
     pub secondary_probe: Option<Evidence<()>>,
     /// Read in preflight only.
     pub settings: Option<Evidence<SettingsFacts>>,
+    /// While DNS answers with the secondary.
+    pub standby: Standby,
     pub host: HostFacts,
 }
 
@@ -251,6 +264,7 @@ impl Observation {
             primary_probe: None,
             secondary_probe: None,
             settings: None,
+            standby: Standby::NotConfigured,
             host,
         }
     }

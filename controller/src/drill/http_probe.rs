@@ -28,39 +28,79 @@ pub async fn probe(kind: HealthCheckType, host: &str, port: u32, path: &str) -> 
 }
 
 fn probe_blocking(kind: HealthCheckType, host: &str, port: u32, path: &str) -> Result<(), String> {
-    let port = u16::try_from(port).map_err(|_| format!("port {port} is out of range"))?;
-    let addr = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
-        .map_err(|e| format!("cannot resolve {host}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("{host} has no address"))?;
-    let tcp = TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| format!("{host}:{port}: {e}"))?;
-    tcp.set_read_timeout(Some(TIMEOUT)).map_err(|e| e.to_string())?;
-    tcp.set_write_timeout(Some(TIMEOUT)).map_err(|e| e.to_string())?;
-    let request = format!(
-        "GET {} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: regional-failover-drill\r\nConnection: close\r\n\r\n",
-        if path.is_empty() { "/" } else { path }
-    );
-    let head = match kind {
+    let tls = match kind {
         // These kinds name no endpoint; callers probe with `HealthCheckSpec::probe_kind` instead.
         // Asked anyway, the answer is "no": a probe that cannot run is never evidence of health.
         HealthCheckType::Calculated | HealthCheckType::CloudWatchMetric => {
             return Err(format!("a {kind:?} health check names no endpoint protocol to probe {host}:{port} with"));
         }
-        HealthCheckType::TCP => return Ok(()),
-        HealthCheckType::HTTP => exchange(tcp, &request),
-        HealthCheckType::HTTPS => {
-            let config = rustls::ClientConfig::builder()
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AnyCertificate))
-                .with_no_client_auth();
-            let name = ServerName::try_from(host.to_string()).map_err(|e| format!("{host}: {e}"))?;
-            let conn = rustls::ClientConnection::new(Arc::new(config), name).map_err(|e| e.to_string())?;
-            exchange(rustls::StreamOwned::new(conn, tcp), &request)
+        HealthCheckType::TCP => {
+            connect(host, port, TIMEOUT)?;
+            return Ok(());
         }
-    }
-    .map_err(|e| format!("{host}:{port}{path}: {e}"))?;
-    let code = status_code(&head).ok_or_else(|| format!("{host}:{port}{path}: not an HTTP response"))?;
+        HealthCheckType::HTTP => false,
+        HealthCheckType::HTTPS => true,
+    };
+    let (code, _) = get_blocking(host, port, path, host, tls, TIMEOUT)?;
     if (200..400).contains(&code) { Ok(()) } else { Err(format!("{host}:{port}{path} answered HTTP {code}")) }
+}
+
+fn connect(host: &str, port: u32, timeout: Duration) -> Result<TcpStream, String> {
+    let port = u16::try_from(port).map_err(|_| format!("port {port} is out of range"))?;
+    let addr = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{host} has no address"))?;
+    let tcp = TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{host}:{port}: {e}"))?;
+    tcp.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    tcp.set_write_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    Ok(tcp)
+}
+
+/// `GET path` sent to `target:port`, naming `host` in the Host header and (with TLS) in SNI, the
+/// way a client that resolved `host` to `target` sends it: (status code, time to the status line).
+pub async fn get(
+    target: &str,
+    port: u32,
+    path: &str,
+    host: &str,
+    tls: bool,
+    timeout: Duration,
+) -> Result<(u16, Duration), String> {
+    let (target, path, host) = (target.to_string(), path.to_string(), host.to_string());
+    tokio::task::spawn_blocking(move || get_blocking(&target, port, &path, &host, tls, timeout))
+        .await
+        .map_err(|e| format!("request task failed: {e}"))?
+}
+
+fn get_blocking(
+    target: &str,
+    port: u32,
+    path: &str,
+    host: &str,
+    tls: bool,
+    timeout: Duration,
+) -> Result<(u16, Duration), String> {
+    let started = std::time::Instant::now();
+    let tcp = connect(target, port, timeout)?;
+    let path = if path.is_empty() { "/" } else { path };
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: regional-failover-drill\r\nConnection: close\r\n\r\n"
+    );
+    let head = if tls {
+        let config = rustls::ClientConfig::builder()
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate))
+            .with_no_client_auth();
+        let name = ServerName::try_from(host.to_string()).map_err(|e| format!("{host}: {e}"))?;
+        let conn = rustls::ClientConnection::new(Arc::new(config), name).map_err(|e| e.to_string())?;
+        exchange(rustls::StreamOwned::new(conn, tcp), &request)
+    } else {
+        exchange(tcp, &request)
+    }
+    .map_err(|e| format!("{target}:{port}{path}: {e}"))?;
+    let code = status_code(&head).ok_or_else(|| format!("{target}:{port}{path}: not an HTTP response"))?;
+    Ok((code, started.elapsed()))
 }
 
 fn exchange(mut stream: impl Read + Write, request: &str) -> std::io::Result<String> {

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{
-    evidence::{Answer, CheckerVerdict, DnsView, Evidence, Observation},
+    evidence::{Answer, CheckerVerdict, DnsView, Evidence, Observation, Standby},
     machine::{
         CONVERGENCE_WAIT_SECONDS, DEADLINE_MARGIN_SECONDS, DNS_BLIND_SECONDS, Step, host_stop, restore,
         seconds_between, stay,
@@ -32,8 +32,29 @@ pub(super) fn awaiting_failover(mut r: DrillRecord, obs: &Observation, now: Date
     }
     if let Some(first) = r.dns_failed_over_at {
         let converged = r.servers.iter().all(|s| s.failed_over_at.is_some()) && dns.all(Answer::Secondary);
-        if converged || now - first >= Duration::seconds(CONVERGENCE_WAIT_SECONDS) {
-            return restore(r, None, None);
+        if converged && r.all_servers_failed_over_at.is_none() {
+            r.all_servers_failed_over_at = Some(dns.answered_at);
+        }
+        if let Standby::Done(result) = &obs.standby
+            && r.post_failover_validation.is_none()
+        {
+            r.post_failover_validation = Some(result.clone());
+        }
+        let validated = matches!(obs.standby, Standby::NotConfigured) || r.post_failover_validation.is_some();
+        let waited = converged || now - first >= Duration::seconds(CONVERGENCE_WAIT_SECONDS);
+        let late = now >= deadline - Duration::seconds(DEADLINE_MARGIN_SECONDS);
+        if (waited && validated) || late {
+            return match r.post_failover_validation.as_ref().filter(|v| !v.ok).cloned() {
+                Some(v) => {
+                    let why = v.error.unwrap_or_else(|| "it did not answer as expected".into());
+                    restore(r, Some(DrillReason::StandbyNotServing), Some(format!("{} answered wrong: {why}", v.url)))
+                }
+                None if late && !validated => {
+                    let msg = "The standby was not validated before the drill's deadline.".to_string();
+                    restore(r, Some(DrillReason::StandbyNotServing), Some(msg))
+                }
+                None => restore(r, None, None),
+            };
         }
         return stay(r);
     }

@@ -102,6 +102,11 @@ pub fn start(
         injected_version: None,
         restore_failures: None,
         servers: Vec::new(),
+        all_servers_failed_over_at: None,
+        all_servers_failed_back_at: None,
+        post_failover_validation: None,
+        preflight: Vec::new(),
+        waterfall: Vec::new(),
     }
 }
 
@@ -227,7 +232,9 @@ fn preflight_step(mut r: DrillRecord, obs: &Observation, now: DateTime<Utc>) -> 
             now,
         );
     }
-    let check = match preflight::judge(obs) {
+    let judged = preflight::judged(obs);
+    r.preflight = judged.checks;
+    let check = match judged.verdict {
         Ok(check) => check,
         Err((reason, message)) => return finish(r, DrillPhase::Failed, reason, message, now),
     };
@@ -343,6 +350,7 @@ fn awaiting_failback(mut r: DrillRecord, obs: &Observation, now: DateTime<Utc>) 
         note_servers(&mut r, dns, Answer::Primary);
         if r.dns_failed_back_at.is_none() && dns.all(Answer::Primary) {
             r.dns_failed_back_at = Some(dns.answered_at);
+            r.all_servers_failed_back_at = Some(dns.answered_at);
             r.failback_seconds = r.restored_at.map(|t| seconds_between(t, dns.answered_at));
             return verdict(r, now);
         }
@@ -360,6 +368,14 @@ fn verdict(r: DrillRecord, now: DateTime<Utc>) -> Step {
         Some(DrillReason::FailoverTimeout) => {
             let msg = "DNS never failed over within the timeout; the health check is restored and DNS answers with the primary again.";
             finish(r, DrillPhase::Failed, DrillReason::FailoverTimeout, msg.into(), now)
+        }
+        Some(DrillReason::StandbyNotServing) => {
+            let mut r = r;
+            r.passed = Some(false);
+            let rto = r.measured_rto_seconds.map_or_else(|| "?".to_string(), |s| format!("{s:.1}s"));
+            let why = r.message.clone().unwrap_or_default();
+            let msg = format!("DNS failed over in {rto}, but the standby did not serve: {why}");
+            finish(r, DrillPhase::Failed, DrillReason::StandbyNotServing, msg, now)
         }
         Some(reason) => {
             let why = r.message.clone().unwrap_or_default();

@@ -14,3 +14,5 @@ pub mod runner;
 pub mod schedule;
 pub mod sense;
 pub mod trigger;
+pub mod validate;
+pub mod waterfall;

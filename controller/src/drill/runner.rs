@@ -12,8 +12,12 @@ use super::{
     evidence::{Evidence, HostFacts, Observation, ReadError},
     machine::{self, Action, ActionResult, Step},
     sense::Senses,
+    waterfall,
 };
-use crate::api::{DrillPhase, DrillRecord};
+use crate::{
+    api::{DrillPhase, DrillRecord},
+    verify,
+};
 
 /// What the runner needs from its caller: a durable place for the record.
 pub trait DrillHost {
@@ -57,7 +61,7 @@ pub async fn advance(
 ) -> StepOutcome {
     let now = Utc::now();
     // Boxed: the AWS SDK futures are large, and a reconcile runs on a worker thread's stack.
-    let obs = Box::pin(senses.observe(env.spec, env.aws, record.phase, facts, now)).await;
+    let obs = Box::pin(senses.observe(env.spec, env.aws, record, facts, now)).await;
     let at = obs.dns.as_ref().map_or(now, |d| d.answered_at.max(now));
     let step = machine::step(record, &obs, at);
     let mut outcome = Box::pin(apply(env, senses, host, record, step)).await;
@@ -82,9 +86,10 @@ async fn apply(
     senses: &mut Senses,
     host: &mut impl DrillHost,
     before: &DrillRecord,
-    step: Step,
+    mut step: Step,
 ) -> StepOutcome {
     let mut outcome = StepOutcome { record: before.clone(), denied: None, persist_failed: None };
+    with_waterfall(env, &mut step.record);
     if step.actions.is_empty() && step.record == *before {
         return outcome;
     }
@@ -110,6 +115,7 @@ async fn apply(
         }
         let next = machine::on_result(record, &action, result, Utc::now());
         record = next.record;
+        with_waterfall(env, &mut record);
         if !next.actions.is_empty() {
             // Follow-ups (releasing the lock) are cleanups: the record that asks for them first.
             persist_or_warn(host, &record).await;
@@ -127,6 +133,13 @@ async fn apply(
 async fn persist_or_warn(host: &mut impl DrillHost, record: &DrillRecord) {
     if let Err(e) = host.persist(record).await {
         warn!(error = %e, phase = ?record.phase, "drill record not persisted after its actions; the next step writes it");
+    }
+}
+
+/// A drill that just ended gets its RTO waterfall, predicted from the spec's own settings.
+fn with_waterfall(env: &DrillEnv<'_>, record: &mut DrillRecord) {
+    if machine::is_terminal(record.phase) && record.waterfall.is_empty() {
+        record.waterfall = waterfall::build(record, &verify::predicted_stages(env.spec, None));
     }
 }
 

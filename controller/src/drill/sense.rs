@@ -14,12 +14,12 @@ use tokio::{task::JoinHandle, time::Instant};
 use super::{
     evidence::{
         Answer, CheckState, CheckerVerdict, DnsView, Evidence, HostFacts, Observation, ReadError, ServerAnswer,
-        SettingsFacts,
+        SettingsFacts, Standby,
     },
-    http_probe,
+    http_probe, validate,
 };
 use crate::{
-    api::{DrillPhase, HealthCheckSpec, HealthState, RegionalFailoverSpec},
+    api::{DrillPhase, DrillRecord, HealthCheckSpec, HealthState, RegionalFailoverSpec, ValidationResult},
     aws::{Aws, Reading},
     dns::{self, DnsError},
     status,
@@ -81,6 +81,7 @@ type Servers = Vec<(String, Result<Vec<SocketAddr>, DnsError>)>;
 /// What a drill keeps between steps: resolved servers and the background reads.
 pub struct Senses {
     servers: Option<Servers>,
+    standby: Slow<Option<ValidationResult>>,
     health_check: Slow<Evidence<Option<CheckState>>>,
     checkers: Slow<Evidence<CheckerVerdict>>,
     primary: Slow<Evidence<()>>,
@@ -91,6 +92,8 @@ impl Default for Senses {
     fn default() -> Self {
         Senses {
             servers: None,
+            // Once per drill: the first attempt's result stands (a retry could hide a failure).
+            standby: Slow::new(Duration::from_secs(3600)),
             health_check: Slow::new(HEALTH_CHECK_EVERY),
             checkers: Slow::new(CHECKERS_EVERY),
             primary: Slow::new(PROBES_EVERY),
@@ -105,12 +108,12 @@ impl Senses {
         &mut self,
         spec: &RegionalFailoverSpec,
         aws: &Aws,
-        phase: DrillPhase,
+        record: &DrillRecord,
         host: HostFacts,
         now: DateTime<Utc>,
     ) -> Observation {
         let mut obs = Observation::host_only(host);
-        match phase {
+        match record.phase {
             DrillPhase::Pending | DrillPhase::Restoring => {}
             DrillPhase::Preflight => {
                 // Shared reads may be a cycle (tables: minutes) old; the go/no-go needs the present.
@@ -146,11 +149,25 @@ impl Senses {
                 let (p, s) = (probe(spec, true), probe(spec, false));
                 obs.primary_probe = self.primary.poll(|| bounded(p)).await;
                 obs.secondary_probe = self.secondary.poll(|| bounded(s)).await;
+                obs.standby = self.standby(spec, record).await;
             }
             DrillPhase::AwaitingFailback => obs.dns = Some(self.dns(spec, aws).await),
             DrillPhase::Succeeded | DrillPhase::Failed | DrillPhase::Aborted => {}
         }
         obs
+    }
+
+    /// The post-failover request, started once DNS failed over and kept until answered.
+    async fn standby(&mut self, spec: &RegionalFailoverSpec, record: &DrillRecord) -> Standby {
+        let Some(validation) = spec.post_failover_validation.clone() else { return Standby::NotConfigured };
+        if record.post_failover_validation.is_some() || record.dns_failed_over_at.is_none() {
+            return Standby::Pending;
+        }
+        let spec = spec.clone();
+        match self.standby.poll(|| async move { Some(validate::standby(&spec, &validation).await) }).await {
+            Some(Some(result)) => Standby::Done(result),
+            _ => Standby::Pending,
+        }
     }
 
     /// Every authoritative server, each asked on its own, at once.

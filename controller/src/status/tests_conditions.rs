@@ -81,6 +81,11 @@ fn drill(phase: DrillPhase, rto: Option<f64>, passed: Option<bool>) -> DrillReco
         injected_version: None,
         restore_failures: None,
         servers: Vec::new(),
+        all_servers_failed_over_at: None,
+        all_servers_failed_back_at: None,
+        post_failover_validation: None,
+        preflight: Vec::new(),
+        waterfall: Vec::new(),
     }
 }
 

@@ -75,6 +75,31 @@ pub fn predicted_failback_seconds(spec: &RegionalFailoverSpec, observed: Option<
         .saturating_add(spec.dns.failback_ttl_seconds.unwrap_or(spec.dns.max_ttl_seconds))
 }
 
+/// The parts of a predicted failover and failback, for the RTO waterfall.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PredictedStages {
+    /// Seconds until Route 53 calls the primary unhealthy (or healthy again, for failback).
+    pub detection: u32,
+    pub failback_detection: u32,
+    /// Seconds Route 53 needs to act on its verdict on its name servers.
+    pub propagation: u32,
+    /// Seconds resolvers may keep the PRIMARY answer after the flip.
+    pub ttl: u32,
+    /// The same for the SECONDARY answer after failback.
+    pub failback_ttl: u32,
+}
+
+/// Each part of [`predicted_rto_seconds`] and [`predicted_failback_seconds`].
+pub fn predicted_stages(spec: &RegionalFailoverSpec, observed: Option<&AwsSnapshot>) -> PredictedStages {
+    PredictedStages {
+        detection: detection(spec, observed, Flip::Fail),
+        failback_detection: detection(spec, observed, Flip::Recover),
+        propagation: PROPAGATION_ALLOWANCE_SECONDS,
+        ttl: spec.dns.max_ttl_seconds,
+        failback_ttl: spec.dns.failback_ttl_seconds.unwrap_or(spec.dns.max_ttl_seconds),
+    }
+}
+
 fn detection(spec: &RegionalFailoverSpec, observed: Option<&AwsSnapshot>, flip: Flip) -> u32 {
     let hc = &spec.health_check;
     observed

@@ -50,6 +50,7 @@ pub fn spec() -> RegionalFailoverSpec {
         verify_interval_seconds: 60,
         drills: vec![],
         suspend: false,
+        post_failover_validation: None,
     }
 }
 

@@ -32,8 +32,8 @@ mod tests_table;
 
 pub use codes::Code;
 pub use endpoint::{
-    PROPAGATION_ALLOWANCE_SECONDS, active_region, normalize_alias_target, normalize_endpoint,
-    predicted_failback_seconds, predicted_rto_seconds, same_endpoint,
+    PROPAGATION_ALLOWANCE_SECONDS, PredictedStages, active_region, normalize_alias_target, normalize_endpoint,
+    predicted_failback_seconds, predicted_rto_seconds, predicted_stages, same_endpoint,
 };
 pub use failover_path::{check_failover_path, failover_notes, failover_record};
 pub use healthcheck::{

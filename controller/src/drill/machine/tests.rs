@@ -42,6 +42,7 @@ fn preflight_obs(at: i64) -> Observation {
         primary_probe: Some(Evidence::Read(())),
         secondary_probe: Some(Evidence::Read(())),
         settings: Some(Evidence::Read(SettingsFacts::default())),
+        standby: crate::drill::evidence::Standby::NotConfigured,
         host: host(),
     }
 }
@@ -435,4 +436,56 @@ fn a_deleted_object_stops_waiting_for_failback() {
     assert_eq!(s.actions, vec![Action::ReleaseLock]);
     o.host.abort = Some(AbortCause::OperatorStopping);
     assert_eq!(step(&r, &o, t(60)).record.phase, DrillPhase::AwaitingFailback, "the next operator waits instead");
+}
+
+fn validation(ok: bool) -> crate::api::ValidationResult {
+    crate::api::ValidationResult {
+        url: "https://api.example.com:443/".into(),
+        target: "standby".into(),
+        status_code: Some(if ok { 200 } else { 503 }),
+        latency_ms: Some(8),
+        ok,
+        error: (!ok).then(|| "HTTP 503, expected 200".into()),
+        at: t(41),
+    }
+}
+
+#[test]
+fn the_standby_is_validated_before_the_restore_and_a_failing_one_fails_the_drill() {
+    use crate::drill::evidence::Standby;
+    let r = drive_to(DrillPhase::AwaitingFailover);
+    let mut o = flying(40, &[Answer::Secondary, Answer::Secondary]);
+    o.standby = Standby::Pending;
+    let s = step(&r, &o, t(40));
+    assert_eq!(s.record.phase, DrillPhase::AwaitingFailover, "waits for the standby's answer");
+    assert_eq!(s.record.all_servers_failed_over_at, Some(t(40)));
+
+    o.standby = Standby::Done(validation(true));
+    let ok = step(&s.record, &o, t(41));
+    assert_eq!((ok.record.phase, ok.record.reason.as_deref()), (DrillPhase::Restoring, None));
+    assert_eq!(ok.record.post_failover_validation.as_ref().map(|v| v.ok), Some(true));
+
+    o.standby = Standby::Done(validation(false));
+    let bad = step(&s.record, &o, t(41));
+    assert_eq!((bad.record.phase, bad.record.reason.as_deref()), (DrillPhase::Restoring, Some("StandbyNotServing")));
+    let bad = step(&bad.record, &Observation::host_only(host()), t(42));
+    let end = step(&bad.record, &flying(50, &[Answer::Primary, Answer::Primary]), t(50));
+    assert_eq!((end.record.phase, end.record.reason.as_deref()), (DrillPhase::Failed, Some("StandbyNotServing")));
+    assert_eq!(end.record.passed, Some(false));
+    assert!(end.record.measured_rto_seconds.is_some(), "DNS did fail over; the standby did not serve");
+}
+
+#[test]
+fn preflight_records_every_check_even_after_the_first_refusal() {
+    let r = drive_to(DrillPhase::Preflight);
+    let mut o = preflight_obs(2);
+    o.host.suspended = true;
+    o.secondary_probe = Some(Evidence::unreadable("HTTP 503"));
+    let s = step(&r, &o, t(2));
+    assert_eq!(s.record.reason.as_deref(), Some("Suspended"), "the first refusal decides");
+    let failed: Vec<&str> = s.record.preflight.iter().filter(|c| !c.passed).map(|c| c.check.as_str()).collect();
+    assert_eq!(failed, ["NotSuspended", "SecondaryAnswers"]);
+    assert!(s.record.preflight.len() >= 12, "{:?}", s.record.preflight);
+    let go = step(&r, &preflight_obs(2), t(2));
+    assert!(go.record.preflight.iter().all(|c| c.passed), "{:?}", go.record.preflight);
 }

@@ -18,6 +18,7 @@ fn good() -> Observation {
         primary_probe: Some(Evidence::Read(())),
         secondary_probe: Some(Evidence::Read(())),
         settings: Some(Evidence::Read(SettingsFacts::default())),
+        standby: crate::drill::evidence::Standby::NotConfigured,
         host: HostFacts { suspended: false, drills_stopped: None, failsafe_configured: true, abort: None },
     }
 }

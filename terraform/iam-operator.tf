@@ -1,8 +1,22 @@
-# The operator's role: it reads what it verifies, inverts and restores exactly one health check during drills, and
-# arms the drill fail-safe. Every statement names its resources except the three actions AWS cannot scope.
+# The operator's role: it reads what it verifies, inverts and restores exactly one health check (the primary's)
+# during drills, and arms the drill fail-safe. Every statement names its resources except the three actions AWS
+# cannot scope.
 
 locals {
   health_check_arn = aws_route53_health_check.primary.arn
+
+  # Besides the primary check, the operator reads what the failover path depends on: a CALCULATED check's children
+  # (created outside the module, named by ID) and the SECONDARY record's check, when it has one.
+  failover_path_health_check_arns = concat(
+    [local.health_check_arn],
+    [for id in var.child_health_check_ids : "arn:${local.partition}:route53:::healthcheck/${id}"],
+    aws_route53_health_check.secondary[*].arn,
+  )
+  # A CLOUDWATCH_METRIC check's alarm, in its own region (Route 53's AlarmIdentifier); null for the other kinds.
+  health_check_alarm_arn = (var.health_check_type == "CLOUDWATCH_METRIC"
+    ? "arn:${local.partition}:cloudwatch:${local.alarm_region}:${local.account_id}:alarm:${var.cloudwatch_alarm_name}"
+    : null
+  )
 
   # The replication probe may touch only items whose partition key starts with this prefix.
   probe_key_prefix = "regionalfailover-probe#"
@@ -41,18 +55,20 @@ locals {
   }
 
   # Exactly the AWS operations the operator calls (controller/src/aws/*.rs, `self.call(Service::X, "Op", ...)`), plus
-  # iam:PassRole implied by CreateSchedule; tests/policy_matches_calls.py fails when the two drift apart. Every
+  # iam:PassRole implied by CreateSchedule; tests/policy_matches_calls.py fails when the two drift apart (it compares
+  # the policy rendered for each health-check kind: DescribeAlarms is granted only with CLOUDWATCH_METRIC). Every
   # statement names its resources, except the three actions for which the Service Authorization Reference lists no
   # resource type: AWS accepts only "*" for those.
   operator_policy = {
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
-        # Verification reads the check's configuration and its checkers' observations.
-        Sid      = "ReadPrimaryHealthCheck"
+        # Verification reads each check's configuration and its checkers' observations: the primary check, and
+        # whatever decides whether failover can happen (a CALCULATED check's children, the SECONDARY's check).
+        Sid      = "ReadFailoverPathHealthChecks"
         Effect   = "Allow"
         Action   = ["route53:GetHealthCheck", "route53:GetHealthCheckStatus"]
-        Resource = [local.health_check_arn]
+        Resource = local.failover_path_health_check_arns
       },
       {
         # Drills invert the check and restore it; nothing else may be changed, and no other check.
@@ -117,7 +133,17 @@ locals {
           StringEquals = { "iam:PassedToService" = "scheduler.amazonaws.com" }
         }
       },
-    ]
+      ],
+      # A CLOUDWATCH_METRIC check is as healthy as its alarm: the operator reads the alarm's state, period and
+      # evaluation periods (verdict and predicted RTO). DescribeAlarms takes the alarm as its resource, so only this
+      # one alarm; no statement at all for the other kinds.
+      var.health_check_type == "CLOUDWATCH_METRIC" ? [{
+        Sid      = "ReadHealthCheckAlarm"
+        Effect   = "Allow"
+        Action   = ["cloudwatch:DescribeAlarms"]
+        Resource = [local.health_check_alarm_arn]
+      }] : [],
+    )
   }
 }
 

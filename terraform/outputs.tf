@@ -66,6 +66,21 @@ output "drill_failsafe" {
 }
 
 output "predicted_rto_seconds" {
-  description = "Worst-case seconds from outage to clients on the secondary: interval x threshold + propagation allowance + TTL (README.md)."
+  description = "Worst-case seconds from outage to clients on the secondary: detection (interval x threshold, or health_check_detection_seconds) + propagation allowance + record_ttl (README.md)."
   value       = local.predicted_rto_seconds
+}
+
+output "predicted_failback_seconds" {
+  description = "Worst-case seconds from the primary recovering to every client back on it: detection + propagation allowance + secondary_record_ttl (the drain time; README.md)."
+  value       = local.predicted_failback_seconds
+}
+
+output "secondary_health_check_id" {
+  description = "The SECONDARY record's health check (secondary_health_check), or null when it has none."
+  value       = one(aws_route53_health_check.secondary[*].id)
+}
+
+output "record_ttls" {
+  description = "TTL of each failover record: primary (adds to the RTO) and secondary (the failback drain time)."
+  value       = { primary = aws_route53_record.primary.ttl, secondary = aws_route53_record.secondary.ttl }
 }

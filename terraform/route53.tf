@@ -11,10 +11,24 @@ locals {
   # Time for Route 53 to act on a changed health status at its name servers; AWS does not publish a bound, the
   # operator uses the same allowance for status.predictedRtoSeconds.
   dns_propagation_allowance_seconds = 60
-  predicted_rto_seconds             = var.health_check_request_interval * var.health_check_failure_threshold + local.dns_propagation_allowance_seconds + var.record_ttl
+
+  # How long Route 53 needs to call the primary unhealthy: interval x threshold for a check that polls the endpoint;
+  # for CALCULATED / CLOUDWATCH_METRIC the caller's figure (children or alarm; the module cannot read them).
+  detection_seconds = local.polls_endpoint ? var.health_check_request_interval * var.health_check_failure_threshold : var.health_check_detection_seconds
+  # Failover: resolvers hold the PRIMARY's answer for its TTL. Failback: they hold the SECONDARY's (the drain time).
+  # Recovery takes as many successes as failure took failures, so detection is the same figure both ways (for a
+  # CALCULATED check exactly so when its children share settings; README.md, RTO budget).
+  predicted_rto_seconds      = local.detection_seconds + local.dns_propagation_allowance_seconds + var.record_ttl
+  predicted_failback_seconds = local.detection_seconds + local.dns_propagation_allowance_seconds + var.secondary_record_ttl
+
+  # The protocol that reaches an endpoint: the check's own when it polls one, else the probe type. The operator's
+  # drill probes and the SECONDARY's optional check use it.
+  probe_type   = local.polls_endpoint ? var.health_check_type : coalesce(var.health_check_probe_type, "HTTPS")
+  alarm_region = coalesce(var.cloudwatch_alarm_region, var.primary_region)
 
   # Route 53 takes an address or a name as the health-check target, never both.
   health_check_target_is_ip = can(regex(local.ipv4_pattern, var.primary_endpoint)) || strcontains(var.primary_endpoint, ":")
+  secondary_target_is_ip    = can(regex(local.ipv4_pattern, var.secondary_endpoint)) || strcontains(var.secondary_endpoint, ":")
 }
 
 resource "aws_route53_zone" "this" {
@@ -44,16 +58,25 @@ locals {
 # Interval 10 s x threshold 3: one checker calls the primary unhealthy after 3 failures in a row (~30 s), and the
 # record flips only when fewer than 18 % of all checkers still see it healthy. One slow or failed response counts once
 # against one checker, so it cannot flip the record; a real outage fails every checker. README.md has the RTO budget.
+# CALCULATED and CLOUDWATCH_METRIC checks poll nothing: Route 53 rejects the endpoint fields for them, so those are
+# null and the kind's own fields are set instead.
 resource "aws_route53_health_check" "primary" {
   type              = var.health_check_type
-  ip_address        = local.health_check_target_is_ip ? var.primary_endpoint : null
-  fqdn              = local.health_check_target_is_ip ? null : var.primary_endpoint
-  port              = var.health_check_port
-  resource_path     = var.health_check_type == "TCP" ? null : var.health_check_path
-  enable_sni        = var.health_check_type == "HTTPS" && !local.health_check_target_is_ip
-  request_interval  = var.health_check_request_interval
-  failure_threshold = var.health_check_failure_threshold
-  regions           = var.health_check_regions
+  ip_address        = local.polls_endpoint && local.health_check_target_is_ip ? var.primary_endpoint : null
+  fqdn              = local.polls_endpoint && !local.health_check_target_is_ip ? var.primary_endpoint : null
+  port              = local.polls_endpoint ? var.health_check_port : null
+  resource_path     = contains(["HTTP", "HTTPS"], var.health_check_type) ? var.health_check_path : null
+  enable_sni        = local.polls_endpoint ? var.health_check_type == "HTTPS" && !local.health_check_target_is_ip : null
+  request_interval  = local.polls_endpoint ? var.health_check_request_interval : null
+  failure_threshold = local.polls_endpoint ? var.health_check_failure_threshold : null
+  regions           = local.polls_endpoint ? var.health_check_regions : null
+
+  child_healthchecks     = var.health_check_type == "CALCULATED" ? var.child_health_check_ids : null
+  child_health_threshold = var.health_check_type == "CALCULATED" ? var.child_health_threshold : null
+
+  cloudwatch_alarm_name           = var.health_check_type == "CLOUDWATCH_METRIC" ? var.cloudwatch_alarm_name : null
+  cloudwatch_alarm_region         = var.health_check_type == "CLOUDWATCH_METRIC" ? local.alarm_region : null
+  insufficient_data_health_status = var.health_check_type == "CLOUDWATCH_METRIC" ? var.insufficient_data_health_status : null
 
   # Drills invert this check on purpose and restore it; Terraform owning the value means a forgotten inversion is
   # reverted by the next apply. A disabled check is always healthy, so failover could never happen.
@@ -63,10 +86,40 @@ resource "aws_route53_health_check" "primary" {
   tags = merge(local.primary_tags, { Name = "${var.name}-primary-${var.primary_region}" })
 
   lifecycle {
+    # Changing the kind replaces the check; Route 53 refuses to delete a check a record still uses, so the new one
+    # must exist and the PRIMARY record point at it before the old one goes.
+    create_before_destroy = true
+
     precondition {
       condition     = local.predicted_rto_seconds <= var.rto_objective_seconds
-      error_message = "Detection (${var.health_check_request_interval} s x ${var.health_check_failure_threshold}) + ${local.dns_propagation_allowance_seconds} s propagation + ${var.record_ttl} s TTL = ${local.predicted_rto_seconds} s exceeds rto_objective_seconds (${var.rto_objective_seconds})."
+      error_message = "Detection (${local.polls_endpoint ? "${var.health_check_request_interval} s x ${var.health_check_failure_threshold}" : "${coalesce(var.health_check_detection_seconds, 0)} s, health_check_detection_seconds"}) + ${local.dns_propagation_allowance_seconds} s propagation + ${var.record_ttl} s TTL = ${local.predicted_rto_seconds} s exceeds rto_objective_seconds (${var.rto_objective_seconds})."
     }
+  }
+}
+
+# Optional (secondary_health_check): a check of the standby, so a dead standby is never served. The price: while it
+# is unhealthy Route 53 answers with the PRIMARY whatever the primary's health, so failover is impossible then; the
+# operator reports that (SecondaryHealthCheckUnhealthy) and drills refuse to start. Drills never touch this check.
+resource "aws_route53_health_check" "secondary" {
+  count = var.secondary_health_check ? 1 : 0
+
+  type              = local.probe_type
+  ip_address        = local.secondary_target_is_ip ? var.secondary_endpoint : null
+  fqdn              = local.secondary_target_is_ip ? null : var.secondary_endpoint
+  port              = var.health_check_port
+  resource_path     = local.probe_type == "TCP" ? null : var.health_check_path
+  enable_sni        = local.probe_type == "HTTPS" && !local.secondary_target_is_ip
+  request_interval  = var.health_check_request_interval
+  failure_threshold = var.health_check_failure_threshold
+  regions           = var.health_check_regions
+
+  invert_healthcheck = false
+  disabled           = false
+
+  tags = merge(local.primary_tags, { Name = "${var.name}-secondary-${var.secondary_region}" })
+
+  lifecycle {
+    create_before_destroy = true
   }
 }
 
@@ -95,15 +148,17 @@ resource "aws_route53_record" "primary" {
   }
 }
 
-# No health check on the SECONDARY: Route 53 then treats it as always healthy, so it is served whenever the primary
-# is not, which is what a standby is for.
+# By default no health check on the SECONDARY: Route 53 then treats it as always healthy, so it is served whenever
+# the primary is not, which is what a standby is for. Its TTL is the failback TTL (secondary_record_ttl): after the
+# primary recovers, resolvers drain back to it over up to that many seconds; the RTO does not depend on it.
 resource "aws_route53_record" "secondary" {
-  zone_id        = local.zone_id
-  name           = var.record_name
-  type           = var.record_type
-  ttl            = var.record_ttl
-  records        = [var.secondary_endpoint]
-  set_identifier = local.secondary_set_identifier
+  zone_id         = local.zone_id
+  name            = var.record_name
+  type            = var.record_type
+  ttl             = var.secondary_record_ttl
+  records         = [var.secondary_endpoint]
+  set_identifier  = local.secondary_set_identifier
+  health_check_id = one(aws_route53_health_check.secondary[*].id)
 
   failover_routing_policy {
     type = "SECONDARY"

@@ -1,4 +1,4 @@
-# Route 53: zone, failover record, endpoints and the health check behind the PRIMARY record.
+# Route 53: zone, failover records and endpoints. What drives the PRIMARY's health is in variables-health-check.tf.
 
 locals {
   # Route 53 health checkers run only in these regions (Route 53 API HealthCheckRegion).
@@ -57,13 +57,24 @@ variable "record_type" {
 }
 
 variable "record_ttl" {
-  description = "TTL of both failover records, in seconds. It adds directly to the RTO: resolvers keep the old answer this long."
+  description = "TTL of the PRIMARY record, in seconds. It adds directly to the RTO: resolvers keep the old (primary) answer this long after Route 53 fails over."
   type        = number
   default     = 60
 
   validation {
     condition     = var.record_ttl >= 1 && var.record_ttl <= 60 && floor(var.record_ttl) == var.record_ttl
     error_message = "record_ttl must be a whole number of seconds from 1 to 60 (the RTO budget in README.md assumes at most 60)."
+  }
+}
+
+variable "secondary_record_ttl" {
+  description = "TTL of the SECONDARY record, in seconds: the failback TTL. Higher than record_ttl on purpose (seed 004: a separate, higher TTL for the secondary record drains traffic back gradually on failback). After the primary recovers, resolvers keep answering with the standby until their copy expires, so the primary gets its clients back over up to this many seconds instead of all at once. No effect on the RTO (during a failover clients hold the PRIMARY's answer, record_ttl); it is the drain time of a failback (predicted_failback_seconds)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.secondary_record_ttl >= 1 && var.secondary_record_ttl <= 3600 && floor(var.secondary_record_ttl) == var.secondary_record_ttl
+    error_message = "secondary_record_ttl must be a whole number of seconds from 1 to 3600: the operator's dns.failbackTtlSeconds allows at most an hour, and a longer TTL would keep clients on the standby for more than an hour after the primary recovers."
   }
 }
 
@@ -115,76 +126,5 @@ variable "authoritative_nameservers" {
   validation {
     condition     = alltrue([for ns in var.authoritative_nameservers : can(regex("^[A-Za-z0-9.:\\[\\]-]+$", ns))])
     error_message = "authoritative_nameservers entries must be host or host:port."
-  }
-}
-
-variable "health_check_type" {
-  description = "Protocol of the primary health check: HTTPS (default), HTTP or TCP."
-  type        = string
-  default     = "HTTPS"
-
-  validation {
-    condition     = contains(["HTTP", "HTTPS", "TCP"], var.health_check_type)
-    error_message = "health_check_type must be HTTP, HTTPS or TCP."
-  }
-}
-
-variable "health_check_port" {
-  description = "Port the health checkers connect to on primary_endpoint."
-  type        = number
-  default     = 443
-
-  validation {
-    condition     = var.health_check_port >= 1 && var.health_check_port <= 65535 && floor(var.health_check_port) == var.health_check_port
-    error_message = "health_check_port must be a port number from 1 to 65535."
-  }
-}
-
-variable "health_check_path" {
-  description = "Path of the primary's health endpoint (HTTP / HTTPS). It should check real dependencies, not always answer 200."
-  type        = string
-  default     = "/health"
-
-  validation {
-    condition     = startswith(var.health_check_path, "/") && length(var.health_check_path) <= 255
-    error_message = "health_check_path must start with '/' and be at most 255 characters."
-  }
-}
-
-variable "health_check_request_interval" {
-  description = "Seconds between two checks by one checker: 10 (fast, billed as an optional feature) or 30."
-  type        = number
-  default     = 10
-
-  validation {
-    condition     = contains([10, 30], var.health_check_request_interval)
-    error_message = "health_check_request_interval must be 10 or 30 (the only values Route 53 accepts)."
-  }
-}
-
-variable "health_check_failure_threshold" {
-  description = "Consecutive failures one checker needs before it calls the endpoint unhealthy."
-  type        = number
-  default     = 3
-
-  validation {
-    condition     = var.health_check_failure_threshold >= 1 && var.health_check_failure_threshold <= 10 && floor(var.health_check_failure_threshold) == var.health_check_failure_threshold
-    error_message = "health_check_failure_threshold must be a whole number from 1 to 10."
-  }
-}
-
-variable "health_check_regions" {
-  description = "Route 53 checker regions (at least 3). Spread over continents so one region's network trouble cannot fail the check."
-  type        = list(string)
-  default     = ["us-east-1", "us-west-1", "eu-west-1", "ap-southeast-1"]
-
-  validation {
-    condition     = length(distinct(var.health_check_regions)) >= 3
-    error_message = "health_check_regions must list at least 3 distinct regions (Route 53's minimum)."
-  }
-
-  validation {
-    condition     = alltrue([for r in var.health_check_regions : contains(local.health_checker_regions, r)])
-    error_message = "health_check_regions entries must be Route 53 checker regions: us-east-1, us-west-1, us-west-2, eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1, sa-east-1."
   }
 }

@@ -64,7 +64,8 @@ def main(crd_path, manifest_path):
     versions = {v["name"]: v for v in crd["spec"]["versions"]}
     api_group, _, version = manifest.get("apiVersion", "").partition("/")
     if api_group != group or version not in versions:
-        errors.append(f"apiVersion {manifest.get('apiVersion')!r} is not served by the CRD ({group}, {sorted(versions)})")
+        errors.append(f"apiVersion {manifest.get('apiVersion')!r} is not served by the CRD "
+                      f"({group}, {sorted(versions)})")
     if manifest.get("kind") != crd["spec"]["names"]["kind"]:
         errors.append(f"kind {manifest.get('kind')!r} is not {crd['spec']['names']['kind']!r}")
     if not errors:
@@ -78,7 +79,8 @@ def main(crd_path, manifest_path):
         print(f"crd_check: {error}", file=sys.stderr)
     if errors:
         return 1
-    print(f"crd_check: {manifest_path} matches {crd_path} ({manifest['metadata']['namespace']}/{manifest['metadata']['name']})")
+    print(f"crd_check: {manifest_path} matches {crd_path} "
+          f"({manifest['metadata']['namespace']}/{manifest['metadata']['name']})")
     return 0
 
 

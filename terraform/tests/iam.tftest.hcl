@@ -1,5 +1,6 @@
-# The operator's policy, parsed from the JSON the module renders: every Route 53 and DynamoDB permission is scoped
-# to the exact health check, zone and table ARNs; only the three actions AWS cannot scope use "*".
+# The operator's policy, parsed from the JSON the module renders: every Route 53, DynamoDB and CloudWatch alarm
+# permission is scoped to the exact health check(s), zone, table and alarm ARNs; only the three actions AWS cannot
+# scope use "*". One run per health-check kind: what the failover path depends on changes what the operator reads.
 
 mock_provider "aws" {
   source = "./tests/mocks/primary"
@@ -113,11 +114,106 @@ run "operator_policy_scoping" {
     error_message = "Actions the operator no longer calls stay out of the policy."
   }
   assert {
+    condition     = !contains(flatten([for s in jsondecode(aws_iam_policy.operator.policy).Statement : s.Action]), "cloudwatch:DescribeAlarms")
+    error_message = "No alarm reads unless the primary's check follows an alarm (CLOUDWATCH_METRIC)."
+  }
+  assert {
     condition = (
       length(flatten([for s in jsondecode(aws_iam_policy.operator.policy).Statement : s.Action]))
       == length(distinct(flatten([for s in jsondecode(aws_iam_policy.operator.policy).Statement : s.Action])))
     )
     error_message = "Each action is granted in exactly one statement, so its scope is read in one place."
+  }
+}
+
+run "calculated_check_reads_its_children_and_the_secondary_check" {
+  command = apply
+
+  variables {
+    health_check_type              = "CALCULATED"
+    child_health_check_ids         = ["1a2b3c4d-0000-4000-8000-00000000000a", "1a2b3c4d-0000-4000-8000-00000000000b", "1a2b3c4d-0000-4000-8000-00000000000c"]
+    child_health_threshold         = 2
+    health_check_detection_seconds = 30
+    secondary_health_check         = true
+  }
+
+  override_resource {
+    target = aws_route53_health_check.secondary[0]
+    values = { id = "5ec0da27-0000-4000-8000-000000000002", arn = "arn:aws:route53:::healthcheck/5ec0da27-0000-4000-8000-000000000002" }
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_policy.operator.policy).Statement : flatten([s.Resource]) == [
+        "arn:aws:route53:::healthcheck/0f3c0000-1111-2222-3333-444455556666",
+        "arn:aws:route53:::healthcheck/1a2b3c4d-0000-4000-8000-00000000000a",
+        "arn:aws:route53:::healthcheck/1a2b3c4d-0000-4000-8000-00000000000b",
+        "arn:aws:route53:::healthcheck/1a2b3c4d-0000-4000-8000-00000000000c",
+        "arn:aws:route53:::healthcheck/5ec0da27-0000-4000-8000-000000000002",
+      ]
+      if anytrue([for a in flatten([s.Action]) : contains(["route53:GetHealthCheck", "route53:GetHealthCheckStatus"], a)])
+    ])
+    error_message = "Health-check reads cover the primary check, each CALCULATED child and the SECONDARY's check, and nothing else."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_policy.operator.policy).Statement : flatten([s.Resource]) == ["arn:aws:route53:::healthcheck/0f3c0000-1111-2222-3333-444455556666"]
+      if contains(flatten([s.Action]), "route53:UpdateHealthCheck")
+    ])
+    error_message = "UpdateHealthCheck stays on the primary (parent) check: drills never touch a child or the SECONDARY's check."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.drill_failsafe.policy).Statement[0].Resource == ["arn:aws:route53:::healthcheck/0f3c0000-1111-2222-3333-444455556666"]
+    error_message = "The fail-safe role restores the primary (parent) check only."
+  }
+  assert {
+    condition = toset(flatten([
+      for s in jsondecode(aws_iam_policy.operator.policy).Statement : s.Action if contains(flatten([s.Resource]), "*")
+    ])) == toset(["route53:ListHealthChecks", "route53:TestDNSAnswer", "cloudwatch:GetMetricData"])
+    error_message = "The children and the SECONDARY's check add no Resource \"*\"."
+  }
+  assert {
+    condition     = !contains(flatten([for s in jsondecode(aws_iam_policy.operator.policy).Statement : s.Action]), "cloudwatch:DescribeAlarms")
+    error_message = "A CALCULATED check follows no alarm of its own: no DescribeAlarms."
+  }
+}
+
+run "alarm_check_reads_its_alarm_only" {
+  command = apply
+
+  variables {
+    health_check_type              = "CLOUDWATCH_METRIC"
+    cloudwatch_alarm_name          = "profile-api-deep-canary"
+    cloudwatch_alarm_region        = "us-west-2"
+    health_check_detection_seconds = 180
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(aws_iam_policy.operator.policy).Statement : flatten([s.Resource])
+      if contains(flatten([s.Action]), "cloudwatch:DescribeAlarms")
+    ] == [["arn:aws:cloudwatch:us-west-2:123456789012:alarm:profile-api-deep-canary"]]
+    error_message = "DescribeAlarms is granted once, on the configured alarm in its own region (not the primary's), nothing else."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_policy.operator.policy).Statement : flatten([s.Resource]) == ["arn:aws:route53:::healthcheck/0f3c0000-1111-2222-3333-444455556666"]
+      if anytrue([for a in flatten([s.Action]) : contains(["route53:GetHealthCheck", "route53:GetHealthCheckStatus", "route53:UpdateHealthCheck"], a)])
+    ])
+    error_message = "Without children or a SECONDARY check, health-check reads and UpdateHealthCheck stay on the primary check."
+  }
+  assert {
+    condition = toset(flatten([
+      for s in jsondecode(aws_iam_policy.operator.policy).Statement : s.Action if contains(flatten([s.Resource]), "*")
+    ])) == toset(["route53:ListHealthChecks", "route53:TestDNSAnswer", "cloudwatch:GetMetricData"])
+    error_message = "Alarm reads are scoped to the alarm, never \"*\"."
+  }
+  assert {
+    condition = (
+      length(flatten([for s in jsondecode(aws_iam_policy.operator.policy).Statement : s.Action]))
+      == length(distinct(flatten([for s in jsondecode(aws_iam_policy.operator.policy).Statement : s.Action])))
+    )
+    error_message = "Each action is granted in exactly one statement, with the alarm statement added."
   }
 }
 

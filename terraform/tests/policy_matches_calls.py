@@ -4,12 +4,14 @@ Called: every `call(Service::X, "Op", ...)` site in controller/src/aws/*.rs (tes
 excluded), as the IAM action `prefix:Op`, plus the actions AWS checks implicitly: iam:PassRole for a
 CreateSchedule/UpdateSchedule whose file sets the target's role (`.role_arn(`).
 Granted: the Action lists of the operator policy as rendered by `terraform apply` of examples/local and read back
-from local AWS (tests/apply-local saves it; `terraform/test local` runs first), or --policy FILE.
+from local AWS, once per health-check kind (tests/apply-local saves operator-policy-<kind>.json; `terraform/test
+local` runs first), or --policy FILE (repeatable). What the policy grants depends on the kind (cloudwatch:DescribeAlarms
+only with CLOUDWATCH_METRIC), so an action counts as granted when some configuration's policy grants it.
 
 Fails, listing each, when a called action is not granted (the operator would get AccessDenied) or a granted action
 is not called and has no `# justified: ACTION reason` comment within five lines above it in terraform/*.tf.
 
-Usage: python3 policy_matches_calls.py [--policy FILE] [--repo DIR]
+Usage: python3 policy_matches_calls.py [--policy FILE ...] [--repo DIR]
 """
 
 import argparse
@@ -23,7 +25,9 @@ PREFIXES = {"Route53": "route53", "DynamoDb": "dynamodb", "Scheduler": "schedule
 CALL = re.compile(r'\bcall\(\s*Service::(\w+)\s*,\s*"([A-Za-z0-9]+)"')
 IMPLIED = {"scheduler:CreateSchedule": "iam:PassRole", "scheduler:UpdateSchedule": "iam:PassRole"}
 JUSTIFIED = re.compile(r"#\s*justified:\s*([a-z0-9-]+:[A-Za-z0-9*]+)\s+\S")
-DEFAULT_POLICY = Path(os.environ.get("RF_CACHE", Path.home() / ".cache" / "regional-failover")) / "terraform" / "operator-policy.json"
+POLICY_DIR = Path(os.environ.get("RF_CACHE", Path.home() / ".cache" / "regional-failover")) / "terraform"
+# One per configuration tests/apply-local applies: each health-check kind.
+DEFAULT_POLICIES = [POLICY_DIR / f"operator-policy-{kind}.json" for kind in ("http", "calculated", "cloudwatch-metric")]
 
 
 def called_actions(aws_dir: Path) -> tuple[dict, list]:
@@ -37,12 +41,14 @@ def called_actions(aws_dir: Path) -> tuple[dict, list]:
             service, operation = m.groups()
             line = text.count("\n", 0, m.start()) + 1
             if service not in PREFIXES:
-                problems.append(f"{path.name}:{line}: Service::{service} has no IAM prefix in this checker; add it to PREFIXES")
+                problems.append(f"{path.name}:{line}: Service::{service} has no IAM prefix in this checker; "
+                                "add it to PREFIXES")
                 continue
             action = f"{PREFIXES[service]}:{operation}"
             called.setdefault(action, []).append(f"{path.name}:{line}")
             if action in IMPLIED and ".role_arn(" in text:
-                called.setdefault(IMPLIED[action], []).append(f"{path.name}:{line} (implied: the schedule passes a role)")
+                called.setdefault(IMPLIED[action], []).append(
+                    f"{path.name}:{line} (implied: the schedule passes a role)")
     return called, problems
 
 
@@ -102,39 +108,51 @@ def justifications(tf_dir: Path) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--policy", type=Path, default=DEFAULT_POLICY)
+    parser.add_argument("--policy", type=Path, action="append",
+                        help="a rendered policy (repeatable); default: each kind's")
     parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[2])
     args = parser.parse_args()
+    policies = args.policy or DEFAULT_POLICIES
     tf_dir = args.repo / "terraform"
-    if not args.policy.is_file():
-        print(f"policy_matches_calls: no rendered policy at {args.policy}; run `terraform/test local` first "
-              "(tests/apply-local saves the policy local AWS received)")
-        return 1
     newest_tf = max(p.stat().st_mtime for p in tf_dir.rglob("*.tf") if ".terraform" not in p.parts)
-    if args.policy.stat().st_mtime < newest_tf:
-        print(f"policy_matches_calls: {args.policy} is older than terraform/*.tf; run `terraform/test local` first")
-        return 1
+    for policy in policies:
+        if not policy.is_file():
+            print(f"policy_matches_calls: no rendered policy at {policy}; run `terraform/test local` first "
+                  "(tests/apply-local saves the policy local AWS received, per health-check kind)")
+            return 1
+        if policy.stat().st_mtime < newest_tf:
+            print(f"policy_matches_calls: {policy} is older than terraform/*.tf; run `terraform/test local` first")
+            return 1
 
     called, problems = called_actions(args.repo / "controller" / "src" / "aws")
-    granted = granted_actions(json.loads(args.policy.read_text()))
+    by_sid = {}  # action -> {Sid: [configuration, ...]}
+    for policy in policies:
+        for action, sid in granted_actions(json.loads(policy.read_text())).items():
+            by_sid.setdefault(action, {}).setdefault(sid, []).append(policy.stem.removeprefix("operator-policy-"))
+    # action -> ["Sid (the configurations whose policy has it)", ...]
+    granted = {a: [f"{sid} ({', '.join(cs)})" for sid, cs in sids.items()] for a, sids in by_sid.items()}
     justified = justifications(tf_dir)
     if not called:
-        problems.append("no call(Service::X, \"Op\") sites found in controller/src/aws/*.rs: the checker would prove nothing")
+        problems.append("no call(Service::X, \"Op\") sites found in controller/src/aws/*.rs: "
+                        "the checker would prove nothing")
     print(f"policy_matches_calls: {len(called)} actions called (controller/src/aws/*.rs), {len(granted)} granted "
-          f"(the policy terraform rendered, {args.policy})")
+          f"(the policies terraform rendered: {', '.join(str(p) for p in policies)})")
     failures = list(problems)
     for action in sorted(set(called) | set(granted)):
         if action in called and action in granted:
-            print(f"  ok    {action:40} granted by {granted[action]}, called at {', '.join(called[action])}")
+            print(f"  ok    {action:40} granted by {', '.join(granted[action])}, called at {', '.join(called[action])}")
         elif action in called:
-            failures.append(f"CALLED BUT NOT GRANTED  {action}: called at {', '.join(called[action])}, but no statement "
-                            "of the operator policy allows it; on AWS the call fails with AccessDenied. Grant it in "
-                            "terraform/iam-operator.tf, scoped as narrowly as the action allows.")
+            failures.append(f"CALLED BUT NOT GRANTED  {action}: called at {', '.join(called[action])}, "
+                            "but no statement of the operator policy allows it; on AWS the call fails with "
+                            "AccessDenied. Grant it in terraform/iam-operator.tf, scoped as narrowly as the action "
+                            "allows.")
         elif action in justified:
-            print(f"  ok    {action:40} granted by {granted[action]}, not called, justified at {justified[action]}")
+            print(f"  ok    {action:40} granted by {', '.join(granted[action])}, not called, "
+                  f"justified at {justified[action]}")
         else:
-            failures.append(f"GRANTED BUT NOT CALLED  {action}: statement {granted[action]} grants it, but no "
-                            f"call(Service::..., \"{action.split(':')[-1]}\") site in controller/src/aws/*.rs uses it. "
+            failures.append(f"GRANTED BUT NOT CALLED  {action}: statement {', '.join(granted[action])} grants it, "
+                            f"but no call(Service::..., \"{action.split(':')[-1]}\") site in controller/src/aws/*.rs "
+                            "uses it. "
                             f"Remove it, or add `# justified: {action} <why>` right above it in terraform/*.tf.")
     for failure in failures:
         print(f"  FAIL  {failure}")

@@ -103,3 +103,119 @@ run "record_outside_the_zone" {
   expect_failures = [aws_route53_record.primary, aws_route53_record.secondary]
 }
 
+
+# One missing field per run: Terraform skips the validations of an input that refers to another input which is
+# itself invalid (child_health_threshold is checked against the number of children).
+run "calculated_check_without_children" {
+  command = plan
+  variables {
+    health_check_type              = "CALCULATED"
+    child_health_threshold         = 1
+    health_check_detection_seconds = 30
+  }
+  expect_failures = [var.child_health_check_ids]
+}
+
+run "calculated_check_without_threshold_or_timing" {
+  command = plan
+  variables {
+    health_check_type      = "CALCULATED"
+    child_health_check_ids = ["1a2b3c4d-0000-4000-8000-00000000000a"]
+  }
+  expect_failures = [
+    var.child_health_threshold,         # how many must be healthy
+    var.health_check_detection_seconds, # the children's timing, for the RTO check
+  ]
+}
+
+run "calculated_threshold_above_the_children" {
+  command = plan
+  variables {
+    health_check_type              = "CALCULATED"
+    child_health_check_ids         = ["1a2b3c4d-0000-4000-8000-00000000000a", "1a2b3c4d-0000-4000-8000-00000000000b"]
+    child_health_threshold         = 3
+    health_check_detection_seconds = 30
+  }
+  expect_failures = [var.child_health_threshold]
+}
+
+run "calculated_threshold_zero_never_fails_over" {
+  command = plan
+  variables {
+    health_check_type              = "CALCULATED"
+    child_health_check_ids         = ["1a2b3c4d-0000-4000-8000-00000000000a"]
+    child_health_threshold         = 0
+    health_check_detection_seconds = 30
+  }
+  expect_failures = [var.child_health_threshold]
+}
+
+run "calculated_children_listed_twice_or_as_arns" {
+  command = plan
+  variables {
+    health_check_type              = "CALCULATED"
+    child_health_check_ids         = ["arn:aws:route53:::healthcheck/1a2b3c4d", "arn:aws:route53:::healthcheck/1a2b3c4d"]
+    child_health_threshold         = 1
+    health_check_detection_seconds = 30
+  }
+  expect_failures = [var.child_health_check_ids]
+}
+
+run "alarm_check_without_its_alarm" {
+  command = plan
+  variables {
+    health_check_type               = "CLOUDWATCH_METRIC"
+    health_check_detection_seconds  = 30 # below one standard-resolution period
+    insufficient_data_health_status = "Maybe"
+  }
+  expect_failures = [
+    var.cloudwatch_alarm_name,
+    var.health_check_detection_seconds,
+    var.insufficient_data_health_status,
+  ]
+}
+
+run "kind_specific_inputs_on_an_https_check" {
+  command = plan
+  variables {
+    child_health_check_ids         = ["1a2b3c4d-0000-4000-8000-00000000000a"]
+    cloudwatch_alarm_name          = "profile-api-deep-canary"
+    cloudwatch_alarm_region        = "us-east-1"
+    health_check_probe_type        = "HTTP"
+    health_check_detection_seconds = 30
+  }
+  expect_failures = [
+    var.child_health_check_ids,
+    var.cloudwatch_alarm_name,
+    var.cloudwatch_alarm_region,
+    var.health_check_probe_type,
+    var.health_check_detection_seconds, # interval x threshold already says it
+  ]
+}
+
+run "child_threshold_on_an_https_check" {
+  command = plan
+  variables {
+    child_health_threshold = 1
+  }
+  expect_failures = [var.child_health_threshold]
+}
+
+run "slow_alarm_exceeds_rto_objective" {
+  # A 5-minute alarm over 2 periods: 600 + 60 + 60 = 720 s > 300 s.
+  command = plan
+  variables {
+    health_check_type              = "CLOUDWATCH_METRIC"
+    cloudwatch_alarm_name          = "profile-api-deep-canary"
+    health_check_detection_seconds = 600
+  }
+  expect_failures = [aws_route53_health_check.primary]
+}
+
+run "failback_ttl_out_of_range" {
+  command = plan
+  variables {
+    secondary_record_ttl = 7200
+  }
+  expect_failures = [var.secondary_record_ttl]
+}

@@ -37,9 +37,20 @@ module "regional_failover" {
   primary_endpoint   = var.primary_endpoint
   secondary_endpoint = var.secondary_endpoint
 
-  health_check_type = "HTTPS"
-  health_check_port = 443
-  health_check_path = "/health"
+  secondary_record_ttl = var.secondary_record_ttl
+
+  # What drives the PRIMARY's health (variables.tf; calculated.tfvars.example, alarm.tfvars.example).
+  health_check_type               = var.health_check_type
+  health_check_port               = 443
+  health_check_path               = "/health"
+  child_health_check_ids          = var.child_health_check_ids
+  child_health_threshold          = var.child_health_threshold
+  cloudwatch_alarm_name           = var.cloudwatch_alarm_name
+  cloudwatch_alarm_region         = var.cloudwatch_alarm_region
+  insufficient_data_health_status = var.insufficient_data_health_status
+  health_check_probe_type         = var.health_check_probe_type
+  health_check_detection_seconds  = var.health_check_detection_seconds
+  secondary_health_check          = var.secondary_health_check
 
   operator_identity = var.oidc_provider_arn == null ? "pod-identity" : "irsa"
   oidc_provider_arn = var.oidc_provider_arn

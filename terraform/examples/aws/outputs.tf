@@ -17,3 +17,8 @@ output "predicted_rto_seconds" {
   description = "interval x threshold + propagation allowance + TTL."
   value       = module.regional_failover.predicted_rto_seconds
 }
+
+output "predicted_failback_seconds" {
+  description = "detection + propagation allowance + SECONDARY TTL (the drain time)."
+  value       = module.regional_failover.predicted_failback_seconds
+}

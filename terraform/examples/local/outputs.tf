@@ -24,9 +24,15 @@ output "baseline" {
       service_account   = var.operator_service_account
       subject           = "system:serviceaccount:${var.operator_namespace}:${var.operator_service_account}"
     }
-    drill_failsafe     = module.regional_failover.drill_failsafe
-    primary_endpoint   = var.primary_endpoint
-    secondary_endpoint = var.secondary_endpoint
-    health_check_port  = var.health_check_port
+    drill_failsafe = module.regional_failover.drill_failsafe
+    # What the failover path depends on besides the primary check (tests/assert_local.py, assert_iam_local.py).
+    health_check_type         = var.health_check_type
+    child_health_check_ids    = aws_route53_health_check.child[*].id
+    secondary_health_check_id = module.regional_failover.secondary_health_check_id
+    cloudwatch_alarm          = one([for a in aws_cloudwatch_metric_alarm.canary : { name = a.alarm_name, region = var.primary_region, arn = a.arn }])
+    record_ttls               = module.regional_failover.record_ttls
+    primary_endpoint          = var.primary_endpoint
+    secondary_endpoint        = var.secondary_endpoint
+    health_check_port         = var.health_check_port
   }
 }

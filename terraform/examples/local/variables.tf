@@ -83,3 +83,20 @@ variable "operator_service_account" {
   type        = string
   default     = "regional-failover"
 }
+
+variable "health_check_type" {
+  description = "Kind of the primary's health check: HTTP (default; the operator's end-to-end tests use it), CALCULATED (over two child checks created here) or CLOUDWATCH_METRIC (over an alarm created here). terraform/test local applies all three."
+  type        = string
+  default     = "HTTP"
+
+  validation {
+    condition     = contains(["HTTP", "CALCULATED", "CLOUDWATCH_METRIC"], var.health_check_type)
+    error_message = "health_check_type must be HTTP, CALCULATED or CLOUDWATCH_METRIC here (the local endpoints speak HTTP)."
+  }
+}
+
+variable "secondary_health_check" {
+  description = "Give the SECONDARY record a health check of secondary_endpoint too (off by default, as in the module)."
+  type        = bool
+  default     = false
+}

@@ -12,6 +12,16 @@ pub fn problems(schema: &Value, object: &Value, path: &str) -> Vec<String> {
     out
 }
 
+/// Whether the API server evaluates no CEL rule once it found `problem` (one of [`problems`]):
+/// apiextensions-apiserver skips them all after a wrong type, a missing required field, a value
+/// outside an enum, a string or list too long (its `hasBlockingErr`), and runs them after a
+/// bound, minimum length or minimum count error. An undeclared field stops it earlier still.
+pub fn blocks_cel(problem: &str) -> bool {
+    ["must be of type", "Required value", "Unsupported value:", "Too long:", "Too many:", "field not declared"]
+        .iter()
+        .any(|m| problem.contains(m))
+}
+
 fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",

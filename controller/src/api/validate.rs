@@ -55,18 +55,39 @@ fn compiled() -> Result<&'static kube::core::cel::CompiledSchema, Error> {
 }
 
 /// Evaluates the CRD's CEL rules against one object (defaults applied first, as an API server
-/// does). Returns one human message per failed rule, prefixed with the field path.
+/// does). Returns one message per failed rule, in the API server's words (see [`server_words`]).
 pub fn cel_violations(object: &Value) -> Result<Vec<String>, Error> {
     match kube::core::cel::Validator::new().validate_compiled(compiled()?, object, None) {
         Ok(()) => Ok(Vec::new()),
-        Err(errors) => Ok(errors.iter().map(ToString::to_string).collect()),
+        Err(errors) => Ok(errors.iter().map(|e| server_words(e, object)).collect()),
     }
 }
 
+/// A failed rule as apiextensions-apiserver (1.36) reports it: `PATH: Invalid value: VALUE:
+/// MESSAGE`, the value shown for strings, numbers and booleans and left out for objects and lists.
+fn server_words(e: &kube::core::cel::ValidationError, object: &Value) -> String {
+    if e.kind != kube::core::cel::ErrorKind::ValidationFailure || e.field_path.is_empty() {
+        return e.to_string();
+    }
+    let value = e.field_path.split('.').try_fold(object, |v, segment| match segment.split_once('[') {
+        Some((key, index)) => v.get(key)?.get(index.trim_end_matches(']').parse::<usize>().ok()?),
+        None => v.get(segment),
+    });
+    match value {
+        Some(Value::String(s)) => format!("{}: Invalid value: {s:?}: {}", e.field_path, e.message),
+        Some(v @ (Value::Number(_) | Value::Bool(_))) => format!("{}: Invalid value: {v}: {}", e.field_path, e.message),
+        _ => format!("{}: Invalid value: {}", e.field_path, e.message),
+    }
+}
+
+/// What the API server adds when a structural error kept it from evaluating the CEL rules.
+pub const RULES_NOT_CHECKED: &str = "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation";
+
 /// The one validation of a spec, used by the controller, `check` and `drill`, in the API server's
-/// order: the schema's structure first (types, required fields, enums, bounds), and only when
-/// that holds the CRD's CEL rules; then what CEL cannot check, cron schedules, parsed by the
-/// crate the scheduler uses. One sentence per problem, in the API server's words.
+/// order: the schema's structure first (types, required fields, enums, bounds), then the CRD's
+/// CEL rules unless the structure has an error that stops the server before them
+/// ([`super::schema_check::blocks_cel`]); then what CEL cannot check, cron schedules, parsed by
+/// the crate the scheduler uses. One sentence per problem, in the API server's words.
 pub fn problems(object: &Value) -> Result<Vec<String>, Error> {
     let root = schema()?;
     let spec_schema = root.pointer("/properties/spec").cloned().unwrap_or(Value::Null);
@@ -76,14 +97,19 @@ pub fn problems(object: &Value) -> Result<Vec<String>, Error> {
     } else {
         super::schema_check::problems(&spec_schema, &spec, "spec")
     };
-    if !structural.is_empty() {
-        return Ok(structural);
+    let mut problems = structural;
+    if problems.iter().any(|p| super::schema_check::blocks_cel(p)) {
+        problems.push(RULES_NOT_CHECKED.to_string());
+        return Ok(problems);
     }
-    let mut problems = cel_violations(object)?;
+    problems.extend(cel_violations(object)?);
     let drills = object.pointer("/spec/drills").and_then(Value::as_array).cloned().unwrap_or_default();
-    for drill in drills {
+    for (i, drill) in drills.iter().enumerate() {
         let name = drill.get("name").and_then(Value::as_str).unwrap_or("?");
+        // A schedule the CRD's rule already refused gets the server's one sentence, not two.
+        let refused = format!("spec.drills[{i}].schedule:");
         if let Some(schedule) = drill.get("schedule").and_then(Value::as_str)
+            && !problems.iter().any(|p| p.starts_with(&refused))
             && let Err(e) = crate::drill::schedule::parse(schedule)
         {
             problems.push(format!("spec.drills[{name}].schedule {schedule:?} is not a valid cron expression: {e}"));

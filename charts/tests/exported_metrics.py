@@ -1,4 +1,5 @@
-"""The series the operator exports, read from its registry in controller/src/metrics.rs.
+"""The series the operator exports, read from its registry in controller/src/metrics.rs (label
+structs and collectors may live in its submodules, controller/src/metrics/*.rs).
 
 A deliberately small parser of that one file, not of Rust: `Registry::with_prefix("...")`, each
 `.register("name", "help", x.clone())` with x's type from `struct Metrics` (or a `let x =`), the
@@ -30,7 +31,8 @@ def _kind(rust_type: str) -> str:
 
 
 def _label_structs(src: str) -> dict[str, set[str]]:
-    found = re.finditer(r"#\[derive\([^)]*EncodeLabelSet[^)]*\)\]\s*(?:pub\s+)?struct\s+(\w+)\s*\{([^}]*)\}", src)
+    found = re.finditer(r"#\[derive\([^)]*EncodeLabelSet[^)]*\)\]\s*"
+                        r"(?:pub(?:\([^)]*\))?\s+)?struct\s+(\w+)\s*\{([^}]*)\}", src)
     return {m[1]: set(re.findall(r"(?:pub\s+)?(\w+)\s*:", m[2])) for m in found}
 
 
@@ -61,19 +63,22 @@ def _labels_of(rust_type: str, structs: dict[str, set[str]]) -> set[str]:
 def families(metrics_rs: Path) -> dict[str, tuple[str, set[str]]]:
     """Prefixed family name -> (counter | gauge | histogram, label names)."""
     src = metrics_rs.read_text()
+    submodules = metrics_rs.with_suffix("")
+    parts = sorted(submodules.glob("*.rs")) if submodules.is_dir() else []
+    everything = "\n".join([src] + [p.read_text() for p in parts])
     prefix = re.search(r'Registry::with_prefix\(\s*"(\w+)"\s*\)', src)
     if not prefix:
         raise ParseError("no Registry::with_prefix(\"..\") in metrics.rs")
     if "register_with_unit" in src:
         raise ParseError("register_with_unit adds a unit suffix this parser does not model")
-    structs, types = _label_structs(src), _types(src)
+    structs, types = _label_structs(everything), _types(src)
     out: dict[str, tuple[str, set[str]]] = {}
     for reg in re.finditer(rf'\.register\(\s*"(\w+)"\s*,\s*{STRING}\s*,\s*(.*?)\)\s*;', src, re.S):
         var = re.search(r"(\w+)\.clone\(\)\s*$", reg[2].strip().rstrip(",").strip())
         if not var or var[1] not in types:
             raise ParseError(f"cannot find the type of the metric registered as {reg[1]!r} ({reg[2].strip()})")
         out[f"{prefix[1]}_{reg[1]}"] = (_kind(types[var[1]]), _labels_of(types[var[1]], structs))
-    for block in re.finditer(r"impl Collector for \w+\s*\{(.*?)\n\}", src, re.S):
+    for block in re.finditer(r"impl Collector for \w+\s*\{(.*?)\n\}", everything, re.S):
         used = [s for s in structs if re.search(rf"\b{s}\s*\{{", block[1])]
         for desc in re.finditer(rf'encode_descriptor\(\s*"(\w+)"\s*,\s*{STRING}\s*,\s*(\w+)\s*,\s*(\w+)', block[1]):
             if desc[2] != "None":

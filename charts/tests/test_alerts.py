@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import CHARTS, chart_render, one, promtool
 
 TESTS = CHARTS / "tests" / "promtool"
@@ -54,8 +55,8 @@ def workdir(tmp_path_factory) -> Path:
     """The rendered rule files next to copies of the unit tests (promtool resolves rule_files
     relative to the test file)."""
     work = tmp_path_factory.mktemp("promtool")
-    for name, (values, annotations) in RULE_FILES.items():
-        write_rules(work / name, values, annotations=annotations)
+    for name, (values, keep_annotations) in RULE_FILES.items():
+        write_rules(work / name, values, annotations=keep_annotations)
     for test in TESTS.glob("*.test.yaml"):
         shutil.copy(test, work / test.name)
     return work

@@ -8,6 +8,7 @@ import re
 import tomllib
 
 import yaml
+
 from conftest import ALL_OPTIONS, CHART, REPO, chart_render, flatten
 
 ROW = re.compile(r"^\| `(?P<key>[^`]+)` \| (?P<type>.+?) \| `(?P<default>.*)` \| (?P<desc>.+) \|$")

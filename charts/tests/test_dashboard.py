@@ -9,9 +9,10 @@ import json
 import re
 import subprocess
 
-import dashboard as generator  # charts/tools/dashboard.py (conftest puts tools/ on the path)
 import pytest
 import yaml
+
+import dashboard as generator  # charts/tools/dashboard.py (conftest puts tools/ on the path)
 from conftest import CHART, promtool
 
 FILE = CHART / "dashboards" / "regional-failover.json"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from conftest import CHART, by_kind, chart_render, one
 
 # (apiGroup, resource) -> verbs, as the controller uses them.
@@ -56,7 +57,7 @@ def test_bindings_point_at_the_service_account(renders):
         sa = one(docs, "ServiceAccount")["metadata"]
         roles = {(r["kind"], r["metadata"]["name"]) for r in by_kind(docs, "ClusterRole") + by_kind(docs, "Role")}
         bindings = by_kind(docs, "ClusterRoleBinding") + by_kind(docs, "RoleBinding")
-        assert len(bindings) == 3  # reconciler, Lease, drill stop switch
+        assert len(bindings) == 4  # reconciler, Lease, drill stop switch, runbooks
         for binding in bindings:
             assert binding["subjects"] == [
                 {"kind": "ServiceAccount", "name": sa["name"], "namespace": sa["namespace"]}
@@ -72,7 +73,7 @@ def test_watch_namespace_uses_a_namespaced_role_there(all_options_docs, all_opti
     assert by_kind(all_options_docs, "ClusterRole") == []
     assert by_kind(all_options_docs, "ClusterRoleBinding") == []
     (reconciler,) = [r for r in by_kind(all_options_docs, "Role")
-                     if not r["metadata"]["name"].endswith(("-leader-election", "-stop-drills"))]
+                     if not r["metadata"]["name"].endswith(("-leader-election", "-stop-drills", "-runbooks"))]
     assert reconciler["metadata"]["namespace"] == all_options_values["watchNamespace"]
     assert grants(reconciler) == RECONCILER_NEEDS
     lease_role = next(r for r in by_kind(all_options_docs, "Role")
@@ -90,7 +91,7 @@ def test_rbac_uses_apis_a_1_20_cluster_serves(renders, which):
 def test_every_rule_in_the_template_says_why():
     lines = (CHART / "templates" / "rbac.yaml").read_text().splitlines()
     rules = [i for i, line in enumerate(lines) if re.match(r"^\s*- apiGroups:", line)]
-    assert len(rules) == 8
+    assert len(rules) == 9
     for i in rules:
         assert lines[i - 1].strip().startswith("#"), f"rbac.yaml:{i + 1} has no comment above it"
 
@@ -138,13 +139,41 @@ def test_the_stop_switch_is_readable_by_name_in_the_release_namespace_only(rende
     docs = renders[which]
     home = one(docs, "Deployment")["metadata"]["namespace"]
     assert allowed(docs, "get", "", "configmaps", home, STOP_SWITCH)
-    # Nothing else about ConfigMaps: no other name, no list/watch (they carry no name), no writes,
-    # and not in the namespaces the operator watches.
+    # No other name may be read, and nothing in the namespaces the operator watches.
     assert not allowed(docs, "get", "", "configmaps", home, "kube-root-ca.crt")
+    for verb in ("watch", "update"):
+        assert not allowed(docs, verb, "", "configmaps", home, STOP_SWITCH), verb
+    for verb in ("get", "list", "create", "patch", "delete"):
+        assert not allowed(docs, verb, "", "configmaps", "payments", STOP_SWITCH if verb == "get" else None), verb
+    assert not allowed(docs, "get", "", "secrets", home, STOP_SWITCH)
+
+
+def test_without_runbooks_the_stop_switch_is_the_only_config_map_access():
+    docs = chart_render.render({"runbooks": {"enabled": False}})
+    home = one(docs, "Deployment")["metadata"]["namespace"]
+    assert allowed(docs, "get", "", "configmaps", home, STOP_SWITCH)
+    # No list/watch (they carry no name), no writes.
     for verb in ("list", "watch", "create", "update", "patch", "delete"):
         assert not allowed(docs, verb, "", "configmaps", home, STOP_SWITCH if verb != "list" else None), verb
-    assert not allowed(docs, "get", "", "configmaps", "payments", STOP_SWITCH)
-    assert not allowed(docs, "get", "", "secrets", home, STOP_SWITCH)
+    container = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["RF_RUNBOOKS"] == "false"
+
+
+def test_runbooks_are_written_in_the_release_namespace_only(default_docs):
+    home = one(default_docs, "Deployment")["metadata"]["namespace"]
+    role = next(r for r in by_kind(default_docs, "Role") if r["metadata"]["name"].endswith("-runbooks"))
+    assert role["metadata"]["namespace"] == home
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["create", "patch", "delete", "list"]}
+    ]
+    # list finds the runbooks of deleted objects; reading any other ConfigMap by name stays denied.
+    assert allowed(default_docs, "create", "", "configmaps", home, None)
+    assert not allowed(default_docs, "get", "", "configmaps", home, "kube-root-ca.crt")
+    assert not allowed(default_docs, "create", "", "configmaps", "team-a", None)
+    container = one(default_docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["RF_RUNBOOKS"] == "true"
 
 
 def test_the_stop_switch_role_names_exactly_one_config_map(default_docs):

@@ -7,6 +7,7 @@ import re
 
 import helm_python as helm
 import pytest
+
 from conftest import CHART, by_kind, chart_render, one
 
 SEVERITY_WARNING = 2
@@ -30,6 +31,7 @@ def test_default_render_has_the_expected_objects(default_docs):
         "PodDisruptionBudget", "NetworkPolicy",
         "Role", "RoleBinding",  # the Lease
         "Role", "RoleBinding",  # the drill stop switch
+        "Role", "RoleBinding",  # the runbooks
     ])
     namespaced = [d for d in default_docs if not d["kind"].startswith("Cluster")]
     assert {d["metadata"]["namespace"] for d in namespaced} == {chart_render.DEFAULT_NAMESPACE}
@@ -86,6 +88,7 @@ def test_default_env_follows_the_cli_contract(default_docs, default_values):
         "RF_DNS_WATCH_SECONDS": str(default_values["dnsWatch"]["seconds"]),
         "RF_DNS_WATCH_ALERT_SECONDS": str(default_values["dnsWatch"]["alertSeconds"]),
         "RF_DRILLS_ENABLED": "true",
+        "RF_RUNBOOKS": "true",
         "RF_FAILSAFE_SCHEDULE_GROUP": default_values["drillFailsafe"]["scheduleGroup"],
         "AWS_REGION": default_values["aws"]["region"],
     }
@@ -104,6 +107,7 @@ def test_all_options_reach_the_pod(all_options_docs, all_options_values):
     assert env["RF_DNS_WATCH_SECONDS"] == str(v["dnsWatch"]["seconds"])
     assert env["RF_DNS_WATCH_ALERT_SECONDS"] == str(v["dnsWatch"]["alertSeconds"])
     assert env["RF_DRILLS_ENABLED"] == "true"
+    assert env["RF_RUNBOOKS"] == str(v["runbooks"]["enabled"]).lower()
     assert env["RF_TABLE_REFRESH_SECONDS"] == str(v["tableRefreshSeconds"])
     assert env["AWS_REGION"] == v["aws"]["region"]
     assert env["AWS_ENDPOINT_URL"] == v["aws"]["endpointUrl"]
@@ -199,7 +203,8 @@ def test_pdb_falls_back_to_v1beta1_on_a_cluster_without_policy_v1():
         ({"metrics": {"service": {"enabled": False}}}, {"Service"}),
         ({"rbac": {"create": False}},
          {"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}),
-        ({"leaderElection": {"enabled": False}, "replicaCount": 1, "drills": {"enabled": False}},
+        ({"leaderElection": {"enabled": False}, "replicaCount": 1, "drills": {"enabled": False},
+          "runbooks": {"enabled": False}},
          {"Role", "RoleBinding"}),
         ({"serviceAccount": {"create": False, "name": "existing-sa"}}, {"ServiceAccount"}),
     ],
@@ -227,7 +232,7 @@ def test_leader_election_off_reaches_the_pod():
     docs = chart_render.render({"leaderElection": {"enabled": False}, "replicaCount": 1})
     assert env_of(docs)["RF_LEADER_ELECTION"] == "false"
     roles = {d["metadata"]["name"] for d in by_kind(docs, "Role") + by_kind(docs, "RoleBinding")}
-    assert roles == {"regional-failover-stop-drills"}
+    assert roles == {"regional-failover-stop-drills", "regional-failover-runbooks"}
 
 
 def test_existing_service_account_is_used_by_pod_and_bindings():
@@ -300,7 +305,7 @@ def test_drills_disabled_reaches_the_pod_and_drops_the_stop_switch_access():
     docs = chart_render.render(values)
     assert env_of(docs)["RF_DRILLS_ENABLED"] == "false"
     names = {d["metadata"]["name"] for d in by_kind(docs, "Role") + by_kind(docs, "RoleBinding")}
-    assert names == {"regional-failover-leader-election"}
+    assert names == {"regional-failover-leader-election", "regional-failover-runbooks"}
     notes = chart_render.render_files(values)["regional-failover/templates/NOTES.txt"]
     assert "Drills are disabled" in notes and "stop-drills" not in notes
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import yaml
+
 from conftest import ALL_OPTIONS, CHARTS, REPO, chart_render
 
 SKIPS_FILE = CHARTS / "tools" / "checkov-skips.yaml"

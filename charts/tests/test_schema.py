@@ -7,6 +7,7 @@ import re
 
 import helm_python as helm
 import pytest
+
 from conftest import CHART, chart_render, flatten
 
 SCHEMA = json.loads((CHART / "values.schema.json").read_text())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import kubernetes_validate
 import pytest
+
 from conftest import chart_render
 
 OLDEST = "1.25.0"  # the oldest schema set kubernetes-validate bundles
@@ -34,7 +35,7 @@ def test_rendered_objects_pass_strict_validation(renders, which, version):
 
 @pytest.mark.parametrize("version", [OLDEST, NEWEST])
 def test_crd_passes_strict_validation(version):
-    for name, text in chart_render.crd_files().items():
+    for text in chart_render.crd_files().values():
         for doc in chart_render.yaml.safe_load_all(text):
             if doc:
                 kubernetes_validate.validate(doc, version, strict=True)

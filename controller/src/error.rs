@@ -14,16 +14,3 @@ pub enum Error {
     #[error("Kubernetes API: {0}")]
     Kube(#[from] kube::Error),
 }
-
-impl Error {
-    /// Low-cardinality label for metrics.
-    pub fn metric_label(&self) -> &'static str {
-        match self {
-            Error::Read { .. } => "read",
-            Error::Manifest(_) => "manifest",
-            Error::Invalid { .. } => "invalid",
-            Error::Serialize(_) => "serialize",
-            Error::Kube(_) => "kube",
-        }
-    }
-}

@@ -81,6 +81,7 @@ pub struct Metrics {
     /// The condition series each object has now, so the stale ones can be removed.
     condition_series: Arc<std::sync::Mutex<std::collections::HashMap<ObjectLabels, Vec<ConditionLabels>>>>,
     dns_flips: Family<OutcomeLabels, Counter>,
+    dns_flip_at: Family<ObjectLabels, Gauge>,
     drills: Family<OutcomeLabels, Counter>,
     drill_restore_failures: Family<ObjectLabels, Counter>,
     drill_stages: Family<StageLabels, Histogram, fn() -> Histogram>,
@@ -128,6 +129,7 @@ impl Metrics {
             conditions: Family::default(),
             condition_series: Arc::default(),
             dns_flips: Family::default(),
+            dns_flip_at: Family::default(),
             drills: Family::default(),
             drill_restore_failures: Family::default(),
             drill_stages: Family::new_with_constructor(stage_histogram),
@@ -168,6 +170,11 @@ impl Metrics {
             "dns_flips_observed",
             "Changes of the authoritative answer seen between verifications, by the region answered now",
             m.dns_flips.clone(),
+        );
+        r.register(
+            "dns_flip_observed_timestamp_seconds",
+            "When the operator last saw the authoritative answer change region (Unix time)",
+            m.dns_flip_at.clone(),
         );
         r.register(
             "drills",
@@ -285,10 +292,18 @@ impl Metrics {
     }
 
     /// The DNS watch saw the authoritative answer change.
-    pub fn dns_flip_observed(&self, obj: &ObjectLabels, now_answering: Option<&str>) {
+    /// The moment the operator saw DNS change region: counted by the region answered now, and
+    /// timestamped.
+    pub fn dns_flip_observed(
+        &self,
+        obj: &ObjectLabels,
+        now_answering: Option<&str>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
         let outcome = now_answering.unwrap_or("unknown").to_string();
         let labels = OutcomeLabels { namespace: obj.namespace.clone(), name: obj.name.clone(), outcome };
         self.dns_flips.get_or_create(&labels).inc();
+        self.dns_flip_at.get_or_create(obj).set(at.timestamp());
     }
 
     fn forget_conditions(&self, obj: &ObjectLabels) {
@@ -307,6 +322,7 @@ impl Metrics {
             &self.replication_lag_ms,
             &self.predicted_rto_seconds,
             &self.last_rto_ms,
+            &self.dns_flip_at,
         ] {
             family.remove(obj);
         }

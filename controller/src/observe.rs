@@ -9,7 +9,7 @@ use crate::{
     api::{RegionalFailoverSpec, RegionalFailoverStatus},
     aws::{Aws, freshness},
     dns,
-    status::{AwsRead, LagProbe, Observed},
+    status::{AwsRead, LagProbe, Observed, witness::ServerSaw},
     verify::{self, ZoneObserved},
 };
 
@@ -128,6 +128,28 @@ pub async fn authoritative_answer(
     let servers = dns::resolve_servers(&entries).await.map_err(|e| e.to_string())?;
     let answer = dns::query(&servers, &spec.dns.record_name, spec.dns.record_type).await.map_err(|e| e.to_string())?;
     Ok(answer.values)
+}
+
+/// Each authoritative server asked on its own, at once (the watch while a failover converges:
+/// servers change their answers separately).
+pub async fn answers_per_server(spec: &RegionalFailoverSpec, zone: Option<&ZoneObserved>) -> Vec<ServerSaw> {
+    let entries = if spec.dns.nameservers.is_empty() {
+        zone.map(|z| z.name_servers.clone()).unwrap_or_default()
+    } else {
+        spec.dns.nameservers.clone()
+    };
+    let servers = dns::resolve_each(&entries).await;
+    let asks = servers.into_iter().map(|(server, addrs)| async move {
+        let region = match addrs {
+            Ok(addrs) => match dns::query(&addrs, &spec.dns.record_name, spec.dns.record_type).await {
+                Ok(a) => verify::active_region(&a.values, spec),
+                Err(_) => None,
+            },
+            Err(_) => None,
+        };
+        ServerSaw { server, region }
+    });
+    futures::future::join_all(asks).await
 }
 
 /// Writes a canary item in the primary and times its arrival in each replica region.

@@ -11,7 +11,9 @@ pub mod drills;
 mod errors;
 pub mod publish;
 mod run;
+pub mod runbook;
 pub mod status_write;
+mod watch;
 
 use std::{sync::Arc, time::Duration};
 
@@ -26,10 +28,10 @@ pub use run::{check_access, run};
 pub use status_write::{DRILL_FINALIZER, FIELD_MANAGER};
 
 use crate::{
-    api::{ConditionStatus, RegionalFailover, RegionalFailoverStatus, validate},
+    api::{RegionalFailover, RegionalFailoverStatus, validate},
     aws::freshness,
     observe,
-    status::{self, Assembled, AwsRead, ConditionType, Observed},
+    status::{self, Assembled, AwsRead, Observed},
 };
 use context::key_of;
 
@@ -74,19 +76,31 @@ async fn pipeline(rf: &RegionalFailover, ctx: &Context) -> Result<(Action, Optio
 
     let invalid = spec_error.is_some();
     let due = due(rf, ctx, &key, &drill.status, invalid);
-    let (assembled, failed) = match due {
+    let (assembled, failed, sighting) = match due {
         Due::Verify => {
             let (a, failed) = verify_step(rf, ctx, &key, &drill.status, spec_error).await;
-            (Some(a), failed)
+            (Some(a), failed, Some(Vec::new()))
         }
-        Due::DnsWatch => (dns_watch_step(rf, ctx, &key, &drill.status).await, None),
-        Due::Nothing => (None, None),
+        Due::DnsWatch => {
+            let (a, servers) = watch::dns_watch_step(rf, ctx, &key, &drill.status).await;
+            (a, None, Some(servers))
+        }
+        Due::Nothing => (None, None, None),
+    };
+    // A flip seen by either step is judged, announced and (outside drills) recorded in one place.
+    let assembled = match sighting {
+        Some(servers) => watch::witness_step(rf, ctx, &key, &drill.status, assembled, &servers).await,
+        None => assembled,
     };
     if let Some(a) = &assembled {
         apply_status_step(rf, ctx, &api, &key, &a.status).await?;
         publish::events(rf, ctx, &a.events).await;
     }
-    publish::metrics(rf, ctx, assembled.as_ref().map_or(&drill.status, |a| &a.status));
+    let current = assembled.as_ref().map_or(&drill.status, |a| &a.status);
+    publish::metrics(rf, ctx, current);
+    if ctx.settings.runbooks && (assembled.is_some() || drill.wrote) {
+        runbook::publish(rf, ctx, &key, current).await;
+    }
     if invalid && drill.next_in.is_none() {
         // An invalid spec cannot get better by retrying: wait for the user to change it.
         return Ok((Action::await_change(), None));
@@ -149,51 +163,11 @@ async fn verify_step(
         // AWS trouble is retried sooner than a full interval, but backs off: 5 s doubling to 5 min.
         let wait = if failed.is_some() { backoff(m.failures).min(interval) } else { interval };
         m.verify_at = Some(Instant::now() + wait);
-        m.dns_at = Some(Instant::now() + dns_watch_interval(rf, ctx, &assembled.status));
+        m.dns_at = Some(Instant::now() + watch::interval(rf, ctx, &assembled.status));
         m.verify_at
     });
     debug!(next_verify_in = ?next.map(|t| t.saturating_duration_since(Instant::now())), "verification scheduled");
     (assembled, failed)
-}
-
-/// Between verifications: the authoritative answer alone, so a real failover shows within seconds.
-async fn dns_watch_step(
-    rf: &RegionalFailover,
-    ctx: &Context,
-    key: &str,
-    status: &RegionalFailoverStatus,
-) -> Option<Assembled> {
-    let zone = if rf.spec.dns.nameservers.is_empty() {
-        ctx.aws.cached_hosted_zone(&rf.spec.dns.hosted_zone_id).await.ok().flatten()
-    } else {
-        None
-    };
-    let answer = observe::authoritative_answer(&rf.spec, zone.as_ref()).await;
-    let assembled = match &answer {
-        Ok(values) => status::assemble_dns_watch(&rf.spec, status, values, Utc::now()),
-        Err(e) => {
-            debug!(error = %e, "DNS watch: no answer");
-            None
-        }
-    };
-    if let Some(a) = &assembled {
-        ctx.metrics.dns_flip_observed(&publish::labels(rf), a.status.active_region.as_deref());
-    }
-    let next = dns_watch_interval(rf, ctx, assembled.as_ref().map_or(status, |a| &a.status));
-    ctx.with_memory(key, |m| m.dns_at = Some(Instant::now() + next));
-    assembled
-}
-
-/// The watch's cadence: the object's own setting or the operator's, faster while anything is wrong
-/// (DNS not on the primary, the primary not known healthy, a drill running).
-fn dns_watch_interval(rf: &RegionalFailover, ctx: &Context, status: &RegionalFailoverStatus) -> Duration {
-    let normal =
-        rf.spec.dns.watch_interval_seconds.map_or(ctx.settings.dns_watch, |s| Duration::from_secs(u64::from(s)));
-    let healthy = status::find_condition(&status.conditions, ConditionType::PrimaryHealthy)
-        .is_some_and(|c| c.status == ConditionStatus::True);
-    let on_primary = status.active_region.as_deref() == Some(rf.spec.primary.region.as_str());
-    let drilling = status.drill.as_ref().is_some_and(|d| d.current.is_some());
-    if healthy && on_primary && !drilling { normal } else { normal.min(ctx.settings.dns_watch_alert) }
 }
 
 /// 5. One server-side apply of the whole status.
@@ -222,6 +196,9 @@ async fn finalize(
     }
     let api: Api<RegionalFailover> = Api::namespaced(ctx.client.clone(), &rf.namespace().unwrap_or_default());
     status_write::set_finalizer(&api, &rf.name_any(), false).await?;
+    if ctx.settings.runbooks {
+        runbook::remove(rf, ctx).await;
+    }
     ctx.forget(key);
     ctx.metrics.forget(&publish::labels(rf));
     Ok((Action::await_change(), None))

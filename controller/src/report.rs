@@ -38,6 +38,9 @@ pub struct Report {
     pub communication: String,
     pub post_failover_validation: Validation,
     pub drills: Vec<DrillSummary>,
+    /// The last real failover or failback the operator saw, with its waterfall.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_failover: Option<crate::api::WitnessedFailover>,
 }
 
 /// One ordered step: what to run, and how to undo it.
@@ -164,11 +167,15 @@ pub fn build(input: &Input<'_>) -> Report {
          the last drill measured {last_rto} (objective {} s). Next update in 15 minutes.",
         spec.primary.region, spec.secondary.region, spec.secondary.endpoint, spec.objectives.rto_seconds
     );
-    let last_result = input
-        .status
-        .and_then(|s| s.drill.as_ref())
-        .and_then(|d| d.last.as_ref())
-        .and_then(|d| d.post_failover_validation.clone());
+    // The latest answer of the standby: a real failover's, else the last drill's.
+    let witnessed = input.status.and_then(|s| s.last_failover.clone());
+    let last_result = witnessed.as_ref().and_then(|w| w.post_failover_validation.clone()).or_else(|| {
+        input
+            .status
+            .and_then(|s| s.drill.as_ref())
+            .and_then(|d| d.last.as_ref())
+            .and_then(|d| d.post_failover_validation.clone())
+    });
     let validation = Validation {
         checklist: vec![
             format!("Every authoritative server answers {record} with {}.", spec.secondary.endpoint),
@@ -198,6 +205,7 @@ pub fn build(input: &Input<'_>) -> Report {
         communication,
         post_failover_validation: validation,
         drills,
+        last_failover: witnessed,
     }
 }
 

@@ -7,6 +7,7 @@ mod spec_failover;
 mod spec_table;
 mod status;
 mod status_drill;
+mod status_witness;
 pub mod validate;
 
 pub use spec::*;
@@ -15,6 +16,7 @@ pub use spec_failover::*;
 pub use spec_table::*;
 pub use status::*;
 pub use status_drill::*;
+pub use status_witness::*;
 
 /// Annotation that requests an on-demand drill by name.
 pub const RUN_DRILL_ANNOTATION: &str = "regionalfailover.io/run-drill";

@@ -40,6 +40,9 @@ pub struct RegionalFailoverStatus {
     /// The running drill, the last finished one and recent history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drill: Option<DrillStatus>,
+    /// The last real failover or failback the operator saw (drills keep theirs in `drill`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failover: Option<super::status_witness::WitnessedFailover>,
     /// When the live AWS resources were last compared with the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_verified_at: Option<DateTime<Utc>>,

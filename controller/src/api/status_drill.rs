@@ -115,6 +115,11 @@ pub struct DrillRecord {
     pub started_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub injected_at: Option<DateTime<Utc>>,
+    /// First read of Route 53's checkers after the injection with a checker reporting failure
+    /// (with `Inverted` every checker's report fails at once, so this is also the verdict's read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_checker_failed_at: Option<DateTime<Utc>>,
+    /// First read after the injection of Route 53's verdict unhealthy (18 % or fewer healthy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_unhealthy_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -368,6 +368,7 @@ impl Budget {
             .collect()
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     /// Attempts sent for one operation (every try, including retries).
     pub fn attempts(&self, service: Service, operation: &str) -> u64 {
         self.stats()
@@ -377,11 +378,13 @@ impl Budget {
             .sum()
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     /// Attempts sent to all services.
     pub fn total_attempts(&self) -> u64 {
         self.stats().iter().filter(|s| s.outcome != Outcome::Throttled).map(|s| s.count).sum()
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     /// Attempts per (service, operation): what one cycle cost, for benchmarks and logs.
     pub fn attempts_by_operation(&self) -> BTreeMap<(Service, &'static str), u64> {
         let mut out = BTreeMap::new();

@@ -38,6 +38,7 @@ where
         Self { max_age, slots: Mutex::new(HashMap::new()), fetches: AtomicU64::new(0) }
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     /// The cached value for `key`, or the result of `fetch`, shared with every concurrent caller.
     pub async fn get<F, Fut>(&self, key: &K, fetch: F) -> Result<V, AwsError>
     where
@@ -90,6 +91,7 @@ where
         slot
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     /// Makes every finished value `by` older, as if that much time had passed: benchmarks use it
     /// to step through verification cycles without waiting for them.
     pub fn age(&self, by: Duration) {
@@ -115,6 +117,7 @@ where
         self.slots.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     /// Fetches started so far (tests and benchmarks).
     pub fn fetches(&self) -> u64 {
         self.fetches.load(Ordering::Relaxed)

@@ -151,11 +151,7 @@ impl Aws {
         &self.inner.budget
     }
 
-    /// The endpoint override in effect, if any.
-    pub fn endpoint(&self) -> Option<&str> {
-        self.inner.endpoint.as_deref()
-    }
-
+    #[cfg(any(test, feature = "test-support"))]
     /// The per-zone record cache (its `fetches()` show how many listings a cycle cost).
     pub fn zone_records(&self) -> &ZoneRecords {
         &self.inner.records

@@ -164,6 +164,7 @@ impl Aws {
         }
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     /// Makes everything cached `by` older, as if that much time had passed (benchmarks step
     /// through verification cycles with it).
     pub fn age_caches(&self, by: Duration) {
@@ -178,6 +179,7 @@ impl Aws {
         i.alarms.age(by);
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     /// `GetMetricData` reads started so far (benchmarks: they grow with tables, not objects).
     pub fn replication_metrics_fetches(&self) -> u64 {
         self.inner.replication_metrics.fetches()
@@ -199,11 +201,6 @@ impl Aws {
             return Ok(Some(hc.clone()));
         }
         self.inner.health_checks.get_within(&id.to_string(), max_age, || self.get_health_check(id)).await
-    }
-
-    /// `GetHealthCheckStatus`, shared within the freshness window; empty for a missing check.
-    pub async fn cached_health_check_status(&self, id: &str) -> Result<Arc<Vec<CheckerObservation>>, AwsError> {
-        self.cached_health_check_status_within(id, self.inner.default_max_age).await
     }
 
     /// `GetHealthCheckStatus` no older than `max_age`; empty for a missing check.
@@ -238,12 +235,6 @@ impl Aws {
         self.inner.zones.get_within(&zone_id.to_string(), max_age, || self.get_hosted_zone(zone_id)).await
     }
 
-    /// All records of a zone, listed once per freshness window however many objects ask
-    /// (concurrent askers join the listing in flight). Empty for a missing zone.
-    pub async fn cached_zone_records(&self, zone_id: &str) -> Result<Arc<Vec<RecordObserved>>, AwsError> {
-        self.cached_zone_records_within(zone_id, self.inner.default_max_age).await
-    }
-
     async fn cached_zone_records_within(
         &self,
         zone_id: &str,
@@ -260,11 +251,6 @@ impl Aws {
                 }
             })
             .await
-    }
-
-    /// `describe_table`, shared within the freshness window.
-    pub async fn cached_table(&self, region: &str, name: &str) -> Result<Option<TableObserved>, AwsError> {
-        self.cached_table_within(region, name, self.inner.table_max_age).await
     }
 
     async fn cached_table_within(

@@ -79,6 +79,10 @@ pub struct RunArgs {
     /// creating the ConfigMap `regional-failover-stop-drills` in the operator's namespace.
     #[arg(long, env = "RF_DRILLS_ENABLED", default_value_t = true, action = clap::ArgAction::Set)]
     drills_enabled: bool,
+    /// Keep each object's runbook (`regional-failover report`) in a ConfigMap
+    /// `runbook.<namespace>.<name>` in the operator's namespace.
+    #[arg(long, env = "RF_RUNBOOKS", default_value_t = true, action = clap::ArgAction::Set)]
+    runbooks: bool,
     #[command(flatten)]
     failsafe: FailsafeArgs,
 }
@@ -188,6 +192,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
         identity: format!("operator {identity}"),
         namespace: namespace.clone(),
         drills_enabled: args.drills_enabled,
+        runbooks: args.runbooks,
         dns_watch: Duration::from_secs(args.dns_watch_seconds.clamp(1, 3600)),
         dns_watch_alert: Duration::from_secs(args.dns_watch_alert_seconds.clamp(1, 3600)),
     };

@@ -17,7 +17,6 @@ pub enum Input {
     PrimaryProbe,
     SecondaryProbe,
     AwsSettings,
-    Replication,
     StopSwitch,
 }
 
@@ -31,7 +30,6 @@ impl Input {
             Input::PrimaryProbe => "the operator's own probe of the primary's health path",
             Input::SecondaryProbe => "the operator's own probe of the secondary's health path",
             Input::AwsSettings => "the records and tables (drift)",
-            Input::Replication => "the table's replication latency",
             Input::StopSwitch => "the cluster-wide drill stop switch",
         }
     }
@@ -245,6 +243,8 @@ pub struct Observation {
     pub dns: Option<DnsView>,
     pub health_check: Option<Evidence<Option<CheckState>>>,
     pub checkers: Option<Evidence<CheckerVerdict>>,
+    /// When `checkers` was answered (background reads are picked up by a later step).
+    pub checkers_at: Option<DateTime<Utc>>,
     pub primary_probe: Option<Evidence<()>>,
     pub secondary_probe: Option<Evidence<()>>,
     /// Read in preflight only.
@@ -261,6 +261,7 @@ impl Observation {
             dns: None,
             health_check: None,
             checkers: None,
+            checkers_at: None,
             primary_probe: None,
             secondary_probe: None,
             settings: None,

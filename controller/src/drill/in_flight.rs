@@ -135,7 +135,9 @@ fn note_unhealthy(r: &mut DrillRecord, obs: &Observation, now: DateTime<Utc>) {
         && r.injected_at.is_some()
         && matches!(obs.checkers, Some(Evidence::Read(CheckerVerdict::Healthy)))
     {
-        r.first_unhealthy_at = Some(now);
+        let at = obs.checkers_at.unwrap_or(now);
+        r.first_checker_failed_at = Some(at);
+        r.first_unhealthy_at = Some(at);
     }
 }
 

@@ -89,6 +89,7 @@ pub fn start(
         failsafe_schedule: None,
         started_at: now,
         injected_at: None,
+        first_checker_failed_at: None,
         first_unhealthy_at: None,
         dns_failed_over_at: None,
         restored_at: None,
@@ -115,6 +116,7 @@ pub fn is_terminal(phase: DrillPhase) -> bool {
 }
 
 /// Phases in which the health check may differ from `original` because of this drill.
+#[cfg(test)]
 pub fn may_be_injected(phase: DrillPhase) -> bool {
     matches!(phase, DrillPhase::AwaitingFailover | DrillPhase::Restoring)
 }

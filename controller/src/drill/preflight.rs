@@ -33,6 +33,7 @@ pub struct Judgement {
 }
 
 /// `Ok(check)` when the drill may go on (the check's settings to capture), else the refusal.
+#[cfg(test)]
 pub fn judge(obs: &Observation) -> Result<CheckState, Refusal> {
     judged(obs).verdict
 }

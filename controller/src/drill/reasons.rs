@@ -119,28 +119,6 @@ impl DrillReason {
     pub fn parse(s: &str) -> Option<DrillReason> {
         DrillReason::ALL.into_iter().find(|r| r.as_str() == s)
     }
-
-    /// Reasons that stop a drill once it may have changed the health check: the check is restored
-    /// and the drill ends `Aborted` (or `Failed` for a timeout), never `Succeeded`.
-    pub fn is_abort(self) -> bool {
-        matches!(
-            self,
-            DrillReason::Suspended
-                | DrillReason::DrillsStopped
-                | DrillReason::ObjectDeleted
-                | DrillReason::OperatorRestarted
-                | DrillReason::OperatorStopping
-                | DrillReason::Interrupted
-                | DrillReason::InjectFailed
-                | DrillReason::HealthCheckChangedByOthers
-                | DrillReason::PrimaryFailedDuringDrill
-                | DrillReason::SecondaryStoppedAnswering
-                | DrillReason::DnsUnreadable
-                | DrillReason::EvidenceUnreadable
-                | DrillReason::DnsAnswerUnexpected
-                | DrillReason::FailoverTimeout
-        )
-    }
 }
 
 impl std::fmt::Display for DrillReason {

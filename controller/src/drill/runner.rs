@@ -40,7 +40,13 @@ pub struct StepOutcome {
 pub fn next_step_in(record: &DrillRecord) -> Duration {
     match record.phase {
         DrillPhase::Pending => Duration::ZERO,
-        // The authoritative servers cost nothing to ask; this bounds the measured RTO's error.
+        // Each step asks the servers for a while itself when a flip is expected (its resolution
+        // bounds the measured RTO's error); otherwise every 250 ms.
+        DrillPhase::AwaitingFailover | DrillPhase::AwaitingFailback
+            if super::sense::expecting_flip(record, Utc::now()) =>
+        {
+            Duration::from_millis(10)
+        }
         DrillPhase::AwaitingFailover | DrillPhase::AwaitingFailback => Duration::from_millis(250),
         // A restore that did not verify is retried with backoff: 1, 2, 4 … 30 s.
         DrillPhase::Restoring => match record.restore_failures.unwrap_or(0) {

@@ -35,6 +35,41 @@ const CHECKERS_EVERY: Duration = Duration::from_secs(3);
 /// While injected: the operator's own probes of both endpoints (free).
 const PROBES_EVERY: Duration = Duration::from_secs(2);
 
+/// While a flip is expected, how often one step asks the servers again.
+const FAST_POLL: Duration = Duration::from_millis(20);
+/// How long one step keeps asking before it hands what it saw to the machine.
+const BURST: Duration = Duration::from_millis(250);
+/// How long after the injection (or the restore) a flip is expected: Route 53 applies a change on
+/// its servers within about a minute (twice the propagation allowance). Outside it the servers
+/// are asked once a step (docs/architecture.md, "Drills: evidence").
+pub const FAST_WINDOW_SECONDS: i64 = 2 * verify::PROPAGATION_ALLOWANCE_SECONDS as i64;
+
+/// The drill waits for a flip it expects soon: steps follow each other closely and each asks the
+/// servers every [`FAST_POLL`] (the measured times' resolution), instead of once per 250 ms.
+pub fn expecting_flip(record: &DrillRecord, now: DateTime<Utc>) -> bool {
+    let since = match record.phase {
+        DrillPhase::AwaitingFailover => record.injected_at,
+        DrillPhase::AwaitingFailback => record.restored_at,
+        _ => None,
+    };
+    since.is_some_and(|t| now - t < chrono::Duration::seconds(FAST_WINDOW_SECONDS))
+}
+
+/// Something the machine must judge now: a server answering `target` the record has no time for
+/// yet, or an answer naming neither endpoint.
+fn news(record: &DrillRecord, view: &DnsView, target: Answer) -> bool {
+    view.servers.iter().any(|s| match s.answer.read() {
+        Some(Answer::Other) => true,
+        Some(a) if *a == target => {
+            let known = record.servers.iter().find(|t| t.server == s.server);
+            let time =
+                known.and_then(|t| if target == Answer::Secondary { t.failed_over_at } else { t.failed_back_at });
+            time.is_none()
+        }
+        _ => false,
+    })
+}
+
 /// A read that runs in the background and is picked up by a later step.
 struct Slow<T> {
     every: Duration,
@@ -83,7 +118,7 @@ pub struct Senses {
     servers: Option<Servers>,
     standby: Slow<Option<ValidationResult>>,
     health_check: Slow<Evidence<Option<CheckState>>>,
-    checkers: Slow<Evidence<CheckerVerdict>>,
+    checkers: Slow<(Evidence<CheckerVerdict>, DateTime<Utc>)>,
     primary: Slow<Evidence<()>>,
     secondary: Slow<Evidence<()>>,
 }
@@ -140,18 +175,24 @@ impl Senses {
                 obs.health_check = Some(hc);
             }
             DrillPhase::AwaitingFailover => {
-                obs.dns = Some(self.dns(spec, aws).await);
+                obs.dns = Some(self.dns_until_news(spec, aws, record, Answer::Secondary).await);
                 let (aws1, aws2, id1, hc2) =
                     (aws.clone(), aws.clone(), spec.health_check.id.clone(), spec.health_check.clone());
                 obs.health_check = self.health_check.poll(|| bounded(read_check(aws1, id1))).await;
-                obs.checkers =
-                    self.checkers.poll(|| bounded(read_checkers(aws2, hc2))).await.map(no_reports_while_injected);
+                // Timed when the answer came, not when this step picked it up.
+                let read = self.checkers.poll(|| async move { (bounded(read_checkers(aws2, hc2)).await, Utc::now()) });
+                if let Some((verdict, at)) = read.await {
+                    obs.checkers = Some(no_reports_while_injected(verdict));
+                    obs.checkers_at = Some(at);
+                }
                 let (p, s) = (probe(spec, true), probe(spec, false));
                 obs.primary_probe = self.primary.poll(|| bounded(p)).await;
                 obs.secondary_probe = self.secondary.poll(|| bounded(s)).await;
                 obs.standby = self.standby(spec, record).await;
             }
-            DrillPhase::AwaitingFailback => obs.dns = Some(self.dns(spec, aws).await),
+            DrillPhase::AwaitingFailback => {
+                obs.dns = Some(self.dns_until_news(spec, aws, record, Answer::Primary).await);
+            }
             DrillPhase::Succeeded | DrillPhase::Failed | DrillPhase::Aborted => {}
         }
         obs
@@ -168,6 +209,27 @@ impl Senses {
             Some(Some(result)) => Standby::Done(result),
             _ => Standby::Pending,
         }
+    }
+
+    /// While a flip is expected, the servers asked every [`FAST_POLL`] until one says something new
+    /// or the step's [`BURST`] is over; otherwise once.
+    async fn dns_until_news(
+        &mut self,
+        spec: &RegionalFailoverSpec,
+        aws: &Aws,
+        record: &DrillRecord,
+        target: Answer,
+    ) -> DnsView {
+        let mut view = self.dns(spec, aws).await;
+        if !expecting_flip(record, Utc::now()) {
+            return view;
+        }
+        let deadline = Instant::now() + BURST;
+        while !news(record, &view, target) && Instant::now() + FAST_POLL < deadline {
+            tokio::time::sleep(FAST_POLL).await;
+            view = self.dns(spec, aws).await;
+        }
+        view
     }
 
     /// Every authoritative server, each asked on its own, at once.

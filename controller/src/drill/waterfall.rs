@@ -14,8 +14,9 @@ use crate::{
 };
 
 /// Stage names, in order (an interface: dashboards and JUnit reports use them).
-pub const STAGES: [&str; 10] = [
+pub const STAGES: [&str; 11] = [
     "Injected",
+    "FirstCheckerFailed",
     "Route53Unhealthy",
     "FirstServerFailedOver",
     "AllServersFailedOver",
@@ -51,18 +52,20 @@ pub fn build(r: &DrillRecord, p: &PredictedStages) -> Vec<WaterfallStage> {
     let plus = |t: Option<DateTime<Utc>>, seconds: u32| t.map(|t| t + chrono::Duration::seconds(i64::from(seconds)));
     let back_dns = p.failback_detection.saturating_add(p.propagation);
     let stages = [
-        stage("Injected", over, over, Some(0)),
-        stage("Route53Unhealthy", over, r.first_unhealthy_at, Some(detected)),
-        stage("FirstServerFailedOver", over, r.dns_failed_over_at, Some(dns)),
-        stage("AllServersFailedOver", over, r.all_servers_failed_over_at, Some(dns)),
-        stage("StandbyServing", over, standby, Some(dns)),
+        stage(STAGES[0], over, over, Some(0)),
+        // A real outage's first failing checker reports within one request interval.
+        stage(STAGES[1], over, r.first_checker_failed_at, Some(p.first_checker.min(detected))),
+        stage(STAGES[2], over, r.first_unhealthy_at, Some(detected)),
+        stage(STAGES[3], over, r.dns_failed_over_at, Some(dns)),
+        stage(STAGES[4], over, r.all_servers_failed_over_at, Some(dns)),
+        stage(STAGES[5], over, standby, Some(dns)),
         // What a resolver that cached the PRIMARY answer just before the flip waits: an estimate.
-        stage("ClientsFailedOver", over, plus(r.all_servers_failed_over_at, p.ttl), Some(dns.saturating_add(p.ttl))),
-        stage("Restored", back, back, Some(0)),
-        stage("FirstServerFailedBack", back, first_back, Some(back_dns)),
-        stage("AllServersFailedBack", back, r.all_servers_failed_back_at, Some(back_dns)),
+        stage(STAGES[6], over, plus(r.all_servers_failed_over_at, p.ttl), Some(dns.saturating_add(p.ttl))),
+        stage(STAGES[7], back, back, Some(0)),
+        stage(STAGES[8], back, first_back, Some(back_dns)),
+        stage(STAGES[9], back, r.all_servers_failed_back_at, Some(back_dns)),
         stage(
-            "ClientsFailedBack",
+            STAGES[10],
             back,
             plus(r.all_servers_failed_back_at, p.failback_ttl),
             Some(back_dns.saturating_add(p.failback_ttl)),

@@ -37,6 +37,8 @@ pub struct Settings {
     pub dns_watch: Duration,
     /// The same while something looks wrong (DNS not on the primary, a drill, an error).
     pub dns_watch_alert: Duration,
+    /// Keep each object's runbook in a ConfigMap in `namespace`.
+    pub runbooks: bool,
 }
 
 impl Default for Settings {
@@ -51,6 +53,7 @@ impl Default for Settings {
             drills_enabled: true,
             dns_watch: Duration::from_secs(5),
             dns_watch_alert: Duration::from_secs(1),
+            runbooks: false,
         }
     }
 }
@@ -79,6 +82,10 @@ pub struct ObjectMemory {
     pub written: Option<crate::api::RegionalFailoverStatus>,
     /// Consecutive failed verifications, for backoff.
     pub failures: u32,
+    /// The last region DNS answered with, and when: a different answer later is a flip.
+    pub last_answer: Option<crate::status::witness::LastAnswer>,
+    /// Hash of the runbook last written, and when writing it last failed.
+    pub runbook: Option<(u64, Option<Instant>)>,
 }
 
 /// Shared by every reconcile.
@@ -133,7 +140,8 @@ impl Context {
         memory.iter().filter(|(_, m)| m.drill.is_some()).map(|(k, _)| k.clone()).collect()
     }
 
-    /// Objects remembered (tests and benchmarks check that deletions clean up).
+    /// Objects remembered (tests check that deletions clean up).
+    #[cfg(test)]
     pub fn remembered(&self) -> usize {
         self.memory.lock().unwrap_or_else(|p| p.into_inner()).len()
     }

@@ -59,6 +59,10 @@ impl DrillHost for KubeHost<'_> {
         } else {
             drill.current = Some(record.clone());
         }
+        if next == self.status {
+            // Nothing new since the status this step started from: the write-ahead rule holds.
+            return Ok(());
+        }
         match status_write::apply(self.api, &self.name, &next).await {
             Ok(()) => {}
             // The object is gone (its finalizer removed by hand): nowhere to write, and the drill

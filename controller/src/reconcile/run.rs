@@ -62,6 +62,7 @@ pub async fn run(
         stopping.store(true, Ordering::SeqCst);
     };
     let (reader, writer) = reflector::store();
+    let sweeper = ctx.settings.runbooks.then(|| tokio::spawn(super::runbook::sweep(ctx.clone(), reader.clone())));
     // Every status write changes the object (timestamps); reacting to those events would verify
     // each object again at once, forever. Only what a user changes triggers: spec (generation),
     // annotations (drill requests) and deletion. Everything else comes from the requeue.
@@ -86,6 +87,9 @@ pub async fn run(
         })
         .await;
     ctx.stopping.store(true, Ordering::SeqCst);
+    if let Some(s) = sweeper {
+        s.abort();
+    }
     let drilling = ctx.drilling();
     if !drilling.is_empty() {
         info!(drills = drilling.len(), "restoring running drills before stopping");

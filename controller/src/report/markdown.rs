@@ -51,6 +51,18 @@ pub fn markdown(r: &Report) -> String {
             let _ = writeln!(md, "\nLast result: none yet.");
         }
     }
+    if let Some(f) = &r.last_failover {
+        let _ = writeln!(
+            md,
+            "\n## Last real failover\n\n{:?} from {} to {}, first seen {}{}.\n",
+            f.direction,
+            f.from_region.as_deref().unwrap_or("?"),
+            f.to_region,
+            f.observed_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            f.all_servers_at.map_or_else(|| ", servers not all agreeing yet".to_string(), |_| String::new())
+        );
+        table(&mut md, &f.waterfall);
+    }
     let _ = writeln!(md, "\n## Last drills\n");
     if r.drills.is_empty() {
         let _ = writeln!(md, "No drill has finished yet.");
@@ -58,16 +70,21 @@ pub fn markdown(r: &Report) -> String {
     for d in &r.drills {
         let rto = d.measured_rto_seconds.map_or_else(|| "-".to_string(), |s| format!("{s:.1} s"));
         let _ = writeln!(md, "### {} {} ({}), RTO {rto}\n", d.name, d.started_at, d.phase);
-        if d.waterfall.is_empty() {
-            continue;
-        }
-        let _ = writeln!(md, "| stage | measured | predicted |\n|---|---|---|");
-        for s in &d.waterfall {
-            let measured = s.seconds.map_or_else(|| "-".to_string(), |v| format!("{v:.2} s"));
-            let predicted = s.predicted_seconds.map_or_else(|| "-".to_string(), |v| format!("{v:.0} s"));
-            let _ = writeln!(md, "| {} | {measured} | {predicted} |", s.stage);
-        }
-        let _ = writeln!(md);
+        table(&mut md, &d.waterfall);
     }
     md
+}
+
+/// A waterfall as a table (nothing when empty).
+fn table(md: &mut String, stages: &[crate::api::WaterfallStage]) {
+    if stages.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "| stage | measured | predicted |\n|---|---|---|");
+    for s in stages {
+        let measured = s.seconds.map_or_else(|| "-".to_string(), |v| format!("{v:.2} s"));
+        let predicted = s.predicted_seconds.map_or_else(|| "-".to_string(), |v| format!("{v:.0} s"));
+        let _ = writeln!(md, "| {} | {measured} | {predicted} |", s.stage);
+    }
+    let _ = writeln!(md);
 }

@@ -15,15 +15,6 @@ pub enum EventType {
     Warning,
 }
 
-impl EventType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::Normal => "Normal",
-            EventType::Warning => "Warning",
-        }
-    }
-}
-
 /// One event to emit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transition {

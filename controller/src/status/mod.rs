@@ -8,6 +8,7 @@ mod events;
 pub mod reasons;
 pub mod replication;
 pub mod sentences;
+pub mod witness;
 
 #[cfg(test)]
 mod tests_conditions;

@@ -9,6 +9,8 @@ macro_rules! names {
         pub enum $name { $($variant),+ }
 
         impl $name {
+            /// Every name, in declaration order (tests check the names are stable and unique).
+            #[allow(dead_code, reason = "every vocabulary has it; only some enumerate it outside tests")]
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
             /// The string written to the API.
@@ -16,6 +18,7 @@ macro_rules! names {
                 match self { $($name::$variant => stringify!($variant)),+ }
             }
 
+            #[cfg(test)]
             pub fn parse(s: &str) -> Option<$name> {
                 Self::ALL.iter().copied().find(|v| v.as_str() == s)
             }
@@ -79,6 +82,8 @@ names! {
         AccessRestored,
         FailoverObserved,
         FailbackObserved,
+        StandbyNotServing,
+        StandbyServing,
         UnknownDrill,
         DrillStarted,
         DrillSucceeded,

@@ -68,6 +68,7 @@ fn drill(phase: DrillPhase, rto: Option<f64>, passed: Option<bool>) -> DrillReco
         failsafe_schedule: None,
         started_at: t0(),
         injected_at: None,
+        first_checker_failed_at: None,
         first_unhealthy_at: None,
         dns_failed_over_at: None,
         restored_at: None,

@@ -78,6 +78,8 @@ pub fn predicted_failback_seconds(spec: &RegionalFailoverSpec, observed: Option<
 /// The parts of a predicted failover and failback, for the RTO waterfall.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PredictedStages {
+    /// Seconds until the first checker reports a failure: one request interval.
+    pub first_checker: u32,
     /// Seconds until Route 53 calls the primary unhealthy (or healthy again, for failback).
     pub detection: u32,
     pub failback_detection: u32,
@@ -92,6 +94,7 @@ pub struct PredictedStages {
 /// Each part of [`predicted_rto_seconds`] and [`predicted_failback_seconds`].
 pub fn predicted_stages(spec: &RegionalFailoverSpec, observed: Option<&AwsSnapshot>) -> PredictedStages {
     PredictedStages {
+        first_checker: spec.health_check.request_interval_seconds,
         detection: detection(spec, observed, Flip::Fail),
         failback_detection: detection(spec, observed, Flip::Recover),
         propagation: PROPAGATION_ALLOWANCE_SECONDS,

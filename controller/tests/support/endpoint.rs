@@ -1,7 +1,12 @@
 //! Stand-ins for the profile API in each region: answer `GET /health` (and anything else) with
-//! 200, and can be stopped (connection refused) and started again on the same address.
+//! 200 unless told otherwise for a path, remember each request's path and Host header, and can be
+//! stopped (connection refused) and started again on the same address.
 
-use std::net::SocketAddr;
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
 
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -9,14 +14,23 @@ use tokio::{
     task::JoinHandle,
 };
 
+/// One request as the endpoint saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub path: String,
+    pub host: Option<String>,
+}
+
 pub struct ApiEndpoint {
     pub addr: SocketAddr,
     task: Option<JoinHandle<()>>,
+    statuses: Arc<Mutex<HashMap<String, u16>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl ApiEndpoint {
     pub fn new(addr: SocketAddr) -> ApiEndpoint {
-        let mut e = ApiEndpoint { addr, task: None };
+        let mut e = ApiEndpoint { addr, task: None, statuses: Arc::default(), seen: Arc::default() };
         e.start();
         e
     }
@@ -28,20 +42,40 @@ impl ApiEndpoint {
         socket.set_reuseaddr(true).expect("reuseaddr");
         socket.bind(self.addr).unwrap_or_else(|e| panic!("bind {}: {e}", self.addr));
         let listener = socket.listen(64).expect("listen");
+        let (statuses, seen) = (self.statuses.clone(), self.seen.clone());
         self.task = Some(tokio::spawn(async move {
             while let Ok((mut conn, _)) = listener.accept().await {
+                let (statuses, seen) = (statuses.clone(), seen.clone());
                 tokio::spawn(async move {
                     let mut buf = [0u8; 2048];
-                    let _ = conn.read(&mut buf).await;
-                    let body = "{\"status\":\"ok\"}";
+                    let n = conn.read(&mut buf).await.unwrap_or(0);
+                    let request = String::from_utf8_lossy(&buf[..n]).to_string();
+                    let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    let host = request.lines().find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("host").then(|| v.trim().to_string())
+                    });
+                    let code = statuses.lock().expect("statuses").get(&path).copied().unwrap_or(200);
+                    seen.lock().expect("seen").push(Seen { path, host });
+                    let body = if code == 200 { "{\"status\":\"ok\"}" } else { "{\"status\":\"unavailable\"}" };
                     let resp = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        "HTTP/1.1 {code} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                         body.len()
                     );
                     let _ = conn.write_all(resp.as_bytes()).await;
                 });
             }
         }));
+    }
+
+    /// Answers `path` with `code` from now on (other paths keep answering 200).
+    pub fn answer(&self, path: &str, code: u16) {
+        self.statuses.lock().expect("statuses").insert(path.to_string(), code);
+    }
+
+    /// The requests for `path` so far.
+    pub fn seen(&self, path: &str) -> Vec<Seen> {
+        self.seen.lock().expect("seen").iter().filter(|s| s.path == path).cloned().collect()
     }
 
     /// Closes the listener: health checks now see "connection refused".

@@ -115,7 +115,7 @@ def _faults(body, args):
         try:
             return 200, FAULTS.add(body).to_json()
         except (ValueError, TypeError) as e:
-            raise BadRequest(str(e))
+            raise BadRequest(str(e)) from e
     return 200, {"faults": FAULTS.list()}
 
 
@@ -139,7 +139,9 @@ def _reset(_body, args):
 
 
 ROUTES = {
-    ("GET", "/"): lambda b, a: (200, {"settings": _settings(), "routes": sorted(f"{m} /_localaws{p}" for m, p in ROUTES)}),
+    ("GET", "/"): lambda b, a: (
+        200, {"settings": _settings(), "routes": sorted(f"{m} /_localaws{p}" for m, p in ROUTES)}
+    ),
     ("GET", "/health"): lambda b, a: (200, {"ok": True}),
     ("GET", "/settings"): _settings_route,
     ("POST", "/settings"): _settings_route,

@@ -46,7 +46,7 @@ class DnsTracker:
 
     def _tracked(self):
         """(zone, name, type) of every record group with a routing policy, health check or alias."""
-        for account, zone in self.resolver.zones():
+        for _account, zone in self.resolver.zones():
             keys = set()
             for r in list(zone.rrsets):
                 if r.set_identifier or r.health_check_id or r.alias_target:

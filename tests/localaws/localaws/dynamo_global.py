@@ -93,8 +93,8 @@ def create_replica(account: str, source_region: str, name: str, target_region: s
         if kms_key:
             sse["KMSMasterKeyId"] = kms_key
     streams = copy.deepcopy(src.stream_specification) if (src.stream_specification or {}).get("StreamEnabled") else None
-    gsis = [{k: v for k, v in gsi.describe().items() if k in ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")}
-            for gsi in src.global_indexes]
+    gsi_keys = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
+    gsis = [{k: v for k, v in gsi.describe().items() if k in gsi_keys} for gsi in src.global_indexes]
     lsis = [{k: v for k, v in lsi.describe().items() if k in ("IndexName", "KeySchema", "Projection")}
             for lsi in src.indexes]
     throughput = None
@@ -221,7 +221,7 @@ def create_table_from_source(req, body: dict):
         _, _, _, src_region, src_account, resource = arn.split(":", 5)
         src_name = resource.split("/", 1)[1]
     except (ValueError, IndexError):
-        raise ApiError("ValidationException", f"Invalid GlobalTableSourceArn: {arn}")
+        raise ApiError("ValidationException", f"Invalid GlobalTableSourceArn: {arn}") from None
     if src_account != req.account:
         raise ApiError("ValidationException", "Multi-account global tables are not modelled here.")
     if src_name != body.get("TableName"):

@@ -308,7 +308,8 @@ class HealthEngine:
 
         return [{"Region": c.region, "IPAddress": checker_ip(c.region),
                  "StatusReport": {"Status": c.last_status,
-                                  "CheckedTime": datetime.datetime.fromtimestamp(c.last_checked, datetime.timezone.utc)}}
+                                  "CheckedTime": datetime.datetime.fromtimestamp(c.last_checked,
+                                                                                 datetime.timezone.utc)}}
                 for c in rt.checkers if c.last_checked is not None]
 
     def last_failures(self, account: str, hc_id: str) -> list:

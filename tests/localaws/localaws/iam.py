@@ -212,7 +212,7 @@ class Iam:
             principal = iam_sts.assume_role_as_service(SCHEDULER, account, role_arn, keys, name)
         except iam_sts.StsDenied as e:
             self._record(None, SCHEDULER, "sts:AssumeRole", role_arn or "(no RoleArn)", False, e.message)
-            raise AccessDenied(e.message)
+            raise AccessDenied(e.message) from e
         self._record(None, SCHEDULER, "sts:AssumeRole", role_arn, True, f"schedule {group}/{name}: trust allows it")
         try:
             payload = json.loads(target.get("Input") or "{}")
@@ -220,7 +220,7 @@ class Iam:
         except (ValueError, iam_actions.Unmapped) as e:
             message = f"User: {principal.arn} is not authorized to perform: {e} because local AWS cannot map it"
             self._record(None, principal.arn, str(e), "*", False, "unmapped target (fail closed)")
-            raise AccessDenied(message)
+            raise AccessDenied(message) from e
         effect, message, why = self.identity_decision(principal, authz.action, authz.resource, {}, region)
         self._record(None, principal.arn, authz.action, authz.resource, effect == ALLOW, why)
         if effect != ALLOW:

@@ -159,7 +159,7 @@ def arn_matches(pattern: str, arn: str) -> bool:
     if len(p_parts) != 6 or len(a_parts) != 6:
         # An ARN pattern short of six parts matches nothing (no "*" spanning segments); other text is a glob.
         return not pattern.startswith("arn:") and glob_match(pattern, arn)
-    return all(glob_match(p, a) for p, a in zip(p_parts, a_parts))
+    return all(glob_match(p, a) for p, a in zip(p_parts, a_parts, strict=True))
 
 
 def resource_matches(pattern: str | None, resource: str) -> bool:

@@ -90,7 +90,9 @@ def assume_role_with_web_identity(params: dict, now: float) -> tuple[str, str]:
         header, claims = json.loads(_b64(parts[0])), json.loads(_b64(parts[1]))
         signature = _b64(parts[2])
     except (ValueError, IndexError):
-        raise _invalid("The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)")
+        raise _invalid(
+            "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)"
+        ) from None
     if len(parts) != 3 or not isinstance(claims, dict) or not isinstance(header, dict):
         raise _invalid("The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)")
     if header.get("alg") != "RS256":

@@ -133,7 +133,7 @@ class Replicator:
     def _apply_due(self) -> float:
         wait = 0.5
         t = time.monotonic()
-        for (account, table), queue in list(self.queues.items()):
+        for (_account, table), queue in list(self.queues.items()):
             delay, paused = self._table_cfg(table)
             if paused:
                 continue

@@ -1,6 +1,6 @@
 """Route 53 behaviour moto lacks: UpdateHealthCheck that keeps omitted fields, per-checker
-GetHealthCheckStatus, paged ListHealthChecks, GetHealthCheckLastFailureReason, TestDNSAnswer, and deleting one record of a
-SetIdentifier without taking same-named identifiers of other records with it."""
+GetHealthCheckStatus, paged ListHealthChecks, GetHealthCheckLastFailureReason, TestDNSAnswer, and deleting one record of
+a SetIdentifier without taking same-named identifiers of other records with it."""
 
 import threading
 
@@ -145,7 +145,8 @@ def _creates_by_set_identifier(backend, zoneid, change_list):
             name = rrs["Name"].lower().rstrip(".")
             if any(r.name.lower().rstrip(".") == name and r.type == rrs.get("Type")
                    and r.set_identifier == rrs["SetIdentifier"] for r in zone.rrsets):
-                raise r53_exceptions.ResourceRecordAlreadyExists(name=rrs["Name"].rstrip(".") + ".", _type=rrs.get("Type"))
+                raise r53_exceptions.ResourceRecordAlreadyExists(
+                    name=rrs["Name"].rstrip(".") + ".", _type=rrs.get("Type"))
             c = dict(c, Action="UPSERT")
         out.append(c)
     return out

@@ -64,7 +64,7 @@ def start_serve(time_scale: float, extra: tuple = ()) -> LocalAws:
             line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             proc.kill()
-            raise RuntimeError("serve printed no READY line in time:\n" + "".join(output))
+            raise RuntimeError("serve printed no READY line in time:\n" + "".join(output)) from None
         m = re.match(r"^READY endpoint=(http://127\.0\.0\.1:(\d+)) dns=127\.0\.0\.1:(\d+)$", line.strip())
         if m:
             return LocalAws(proc, m.group(1), int(m.group(3)), output)

@@ -6,9 +6,9 @@ import socket
 import struct
 
 import pytest
+from dnslib import DNSRecord
 
 from conftest import start_serve, stop_serve
-from dnslib import DNSRecord
 
 THREE = ["us-east-1", "us-west-2", "eu-west-1"]
 
@@ -24,8 +24,10 @@ def shared_serve(request):
     assert rc == 0, "serve did not exit cleanly on SIGTERM:\n" + "".join(aws.output)
 
 
-@pytest.fixture
-def aws(shared_serve, request):
+# Registered as "aws"; the function has another name so that a test module importing it (pytest finds
+# fixtures among a module's names) does not shadow it with each test's `aws` parameter.
+@pytest.fixture(name="aws")
+def aws_fixture(shared_serve, request):
     shared_serve.control("POST", "/reset")
     shared_serve.control("POST", "/settings", shared_serve.defaults)
     yield shared_serve

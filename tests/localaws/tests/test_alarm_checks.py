@@ -8,10 +8,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import wait_until
-from fidelity_fixtures import aws, query, shared_serve  # noqa: F401 (fixtures)
-from r53 import SECONDARY, failover_records, zone
-
+from fidelity_fixtures import aws_fixture, query, shared_serve  # noqa: F401 (fixtures)
 from localaws.alarms import decide
+from r53 import SECONDARY, failover_records, zone
 
 TIME_SCALE = 0.01
 DIMS = [{"Name": "Service", "Value": "api"}]

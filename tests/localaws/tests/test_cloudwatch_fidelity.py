@@ -5,7 +5,7 @@ import datetime
 import time
 
 from conftest import wait_until
-from fidelity_fixtures import aws, global_table, shared_serve  # noqa: F401 (fixtures)
+from fidelity_fixtures import aws_fixture, global_table, shared_serve  # noqa: F401 (fixtures)
 
 UTC = datetime.timezone.utc
 WEST = "us-west-2"

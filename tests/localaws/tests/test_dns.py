@@ -14,7 +14,8 @@ def test_record_types_ttl_udp_and_tcp(localaws):
     zone_id = zone(r53)
     r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
         {"Action": "CREATE", "ResourceRecordSet": {"Name": "a.example.com", "Type": "A", "TTL": 42,
-                                                   "ResourceRecords": [{"Value": "192.0.2.10"}, {"Value": "192.0.2.11"}]}},
+                                                   "ResourceRecords": [{"Value": "192.0.2.10"},
+                                                                       {"Value": "192.0.2.11"}]}},
         {"Action": "CREATE", "ResourceRecordSet": {"Name": "a.example.com", "Type": "AAAA", "TTL": 43,
                                                    "ResourceRecords": [{"Value": "2001:db8::1"}]}},
         {"Action": "CREATE", "ResourceRecordSet": {"Name": "www.example.com", "Type": "CNAME", "TTL": 44,

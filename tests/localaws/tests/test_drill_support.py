@@ -5,14 +5,15 @@ import datetime
 import json
 import random
 import time
+from urllib.error import HTTPError
 
 import pytest
 from botocore.exceptions import ClientError
+from dnslib import RCODE
 
 from conftest import wait_until
-from dnslib import RCODE
 from endpoints import Endpoint
-from fidelity_fixtures import THREE, aws, query, shared_serve  # noqa: F401 (fixtures)
+from fidelity_fixtures import THREE, aws_fixture, query, shared_serve  # noqa: F401 (fixtures)
 from r53 import health_check, zone
 
 ROOT = "arn:aws:iam::123456789012:root"
@@ -52,7 +53,7 @@ def test_dns_faults_drop_servfail_refused_by_name_protocol_and_count(aws):
     logged = [q for q in aws.control("GET", "/dns/queries")["queries"] if q["fault"]]
     assert [q["rcode"] for q in logged][-3:] == ["SERVFAIL", "SERVFAIL", "REFUSED"]
 
-    with pytest.raises(Exception):  # typos fail loudly instead of injecting nothing
+    with pytest.raises(HTTPError):  # typos fail loudly instead of injecting nothing
         aws.control("POST", "/dns/faults", {"kind": "drop", "probabilty": 0.5})
 
 

@@ -118,9 +118,10 @@ def test_failed_transaction_does_not_replicate(localaws):
 
 def test_create_table_from_global_table_source_arn(localaws):
     east, west = localaws.client("dynamodb", EAST), localaws.client("dynamodb", WEST)
-    arn = east.create_table(TableName="src", BillingMode="PAY_PER_REQUEST",
-                            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])["TableDescription"]["TableArn"]
+    source = east.create_table(TableName="src", BillingMode="PAY_PER_REQUEST",
+                               KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    arn = source["TableDescription"]["TableArn"]
     created = west.create_table(TableName="src", GlobalTableSourceArn=arn)["TableDescription"]
     assert created["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
     assert [r["RegionName"] for r in east.describe_table(TableName="src")["Table"]["Replicas"]] == [WEST]
@@ -133,9 +134,10 @@ def test_point_in_time_recovery_is_per_region(localaws):
         d = client.describe_continuous_backups(TableName="profiles")["ContinuousBackupsDescription"]
         return d["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"]
 
-    east.update_continuous_backups(TableName="profiles", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    pitr_on = {"PointInTimeRecoveryEnabled": True}
+    east.update_continuous_backups(TableName="profiles", PointInTimeRecoverySpecification=pitr_on)
     assert (pitr(east), pitr(west)) == ("ENABLED", "DISABLED")
-    west.update_continuous_backups(TableName="profiles", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    west.update_continuous_backups(TableName="profiles", PointInTimeRecoverySpecification=pitr_on)
     assert pitr(west) == "ENABLED"
 
 

@@ -43,7 +43,8 @@ def test_endpoint_down_flips_dns_after_interval_times_threshold_and_back(localaw
     assert [h["values"] for h in history] == [[PRIMARY], [SECONDARY]]
     assert abs(history[-1]["atEpoch"] - truth["lastFlipAtEpoch"]) < 0.05
 
-    statuses = {o["StatusReport"]["Status"] for o in r53.get_health_check_status(HealthCheckId=hc)["HealthCheckObservations"]}
+    observations = r53.get_health_check_status(HealthCheckId=hc)["HealthCheckObservations"]
+    statuses = {o["StatusReport"]["Status"] for o in observations}
     assert statuses == {"Failure: Connection refused"}
 
     endpoint.up()

@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 
 from conftest import wait_until
 from endpoints import Endpoint
-from fidelity_fixtures import THREE, aws, query, shared_serve  # noqa: F401 (fixtures)
+from fidelity_fixtures import THREE, aws_fixture, query, shared_serve  # noqa: F401 (fixtures)
 from r53 import PRIMARY, SECONDARY, failover_records, health_check, zone
 
 

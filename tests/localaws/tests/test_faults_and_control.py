@@ -1,6 +1,7 @@
 """Fault injection reaches the SDK with each service's real error shape; control API basics."""
 
 import time
+from urllib.error import HTTPError
 
 import pytest
 from botocore.exceptions import ClientError
@@ -58,7 +59,7 @@ def test_rate_limit_throttles_only_what_exceeds_the_rate(localaws):
     listed = listed["faults"] if isinstance(listed, dict) else listed
     hits = next(f["hits"] for f in listed if f["id"] == rule["id"])
     assert hits == outcomes.count("Throttling"), "only throttled requests count as hits"
-    with pytest.raises(Exception):
+    with pytest.raises(HTTPError):
         localaws.control("POST", "/faults", {"service": "route53", "kind": "error", "ratePerSecond": 5})
 
 
@@ -101,7 +102,7 @@ def test_reset_clears_aws_and_fidelity_state(localaws):
     assert r53.list_health_checks()["HealthChecks"] == []
     assert localaws.control("GET", "/healthchecks")["healthChecks"] == []
     assert localaws.control("GET", "/faults")["faults"] == []
-    with pytest.raises(Exception):
+    with pytest.raises(HTTPError):
         localaws.control("GET", f"/healthchecks/{hc}")
     index = localaws.control("GET", "/")
     assert index["settings"]["timeScale"] == 0.1 and "POST /_localaws/faults" in index["routes"]

@@ -4,8 +4,17 @@ EventBridge Scheduler and CloudWatch; allowed calls work, denied ones carry AWS'
 import datetime
 import json
 
-from iam_fixtures import (ACCOUNT, ISSUER, denied, enforced, irsa_trust, oidc_provider, role_with_policy,  # noqa: F401
-                          session_client, web_identity)
+from iam_fixtures import (  # noqa: F401
+    ACCOUNT,
+    ISSUER,
+    denied,
+    enforced,
+    irsa_trust,
+    oidc_provider,
+    role_with_policy,
+    session_client,
+    web_identity,
+)
 from localaws import oidc_token
 from r53 import health_check
 

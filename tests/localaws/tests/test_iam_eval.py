@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from localaws.iam_eval import (ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Context, conditions_hold, denial_message,
-                               evaluate)
+from localaws.iam_eval import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Context, conditions_hold, denial_message, evaluate
 
 HC = "arn:aws:route53:::healthcheck/0f3c0000-1111-2222-3333-444455556666"
 OTHER_HC = "arn:aws:route53:::healthcheck/99990000-1111-2222-3333-444455556666"

@@ -3,12 +3,23 @@ fail-safe executing as its role, and the off/enforce modes through the control A
 
 import datetime
 import json
+from urllib.error import HTTPError
 
 import pytest
 
 from conftest import wait_until
-from iam_fixtures import (ACCOUNT, ISSUER, denied, enforced, irsa_trust, oidc_provider,  # noqa: F401
-                          role_with_policy, session_client, unsigned_sts, web_identity)
+from iam_fixtures import (  # noqa: F401
+    ACCOUNT,
+    ISSUER,
+    denied,
+    enforced,
+    irsa_trust,
+    oidc_provider,
+    role_with_policy,
+    session_client,
+    unsigned_sts,
+    web_identity,
+)
 from localaws import oidc_token
 from r53 import health_check
 
@@ -164,5 +175,5 @@ def test_iam_off_authorises_everything_and_modes_switch_at_runtime(localaws):
     assert after["mode"] == "enforce" and ISSUER in after["oidcIssuers"] and after["decisions"] == 0
     localaws.control("POST", "/iam", {"mode": "off"})
     session_client(localaws, "dynamodb", fake).list_tables()
-    with pytest.raises(Exception):
+    with pytest.raises(HTTPError):
         localaws.control("POST", "/iam", {"mode": "sometimes"})

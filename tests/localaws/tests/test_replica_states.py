@@ -2,12 +2,13 @@
 scaled down) and multi-region consistency."""
 
 import datetime
+from urllib.error import HTTPError
 
 import pytest
 from botocore.exceptions import ClientError
 
 from conftest import wait_until
-from fidelity_fixtures import aws, global_table, shared_serve  # noqa: F401 (fixtures)
+from fidelity_fixtures import aws_fixture, global_table, shared_serve  # noqa: F401 (fixtures)
 
 EAST, WEST, EU = "us-east-1", "us-west-2", "eu-west-1"
 CONVERTING = ("REPLICATION_NOT_AUTHORIZED", "INACCESSIBLE_ENCRYPTION_CREDENTIALS", "REGION_DISABLED")
@@ -57,7 +58,7 @@ def test_replica_states_are_reported_in_every_region_and_hold_replication(aws):
     statuses = [h["status"] for h in aws.control("GET", "/dynamodb/replica-state")["history"]]
     assert statuses == ["REPLICATION_NOT_AUTHORIZED", "CREATION_FAILED", "ARCHIVING", "ARCHIVED", "REGION_DISABLED",
                         "INACCESSIBLE_ENCRYPTION_CREDENTIALS", "ACTIVE"]
-    with pytest.raises(Exception):
+    with pytest.raises(HTTPError):
         aws.control("POST", "/dynamodb/replica-state", {"table": "profiles", "region": WEST, "status": "BROKEN"})
 
 

@@ -27,7 +27,8 @@ def test_update_health_check_keeps_omitted_fields(localaws):
 
     r53.update_health_check(HealthCheckId=hc, Inverted=True, Disabled=True)
     config = r53.get_health_check(HealthCheckId=hc)["HealthCheck"]["HealthCheckConfig"]
-    assert (config["Inverted"], config["Disabled"], config["Regions"], config["FailureThreshold"]) == (True, True, THREE, 5)
+    flags = (config["Inverted"], config["Disabled"], config["Regions"], config["FailureThreshold"])
+    assert flags == (True, True, THREE, 5)
 
     r53.update_health_check(HealthCheckId=hc, ResetElements=["Regions", "FullyQualifiedDomainName"])
     config = r53.get_health_check(HealthCheckId=hc)["HealthCheck"]["HealthCheckConfig"]
@@ -72,7 +73,8 @@ def test_https_without_certificate_verification_tcp_and_string_match(localaws):
     miss = health_check(r53, tls.port, kind="HTTPS_STR_MATCH", SearchString="degraded", Regions=THREE)
 
     def statuses(hc):
-        return {o["StatusReport"]["Status"] for o in r53.get_health_check_status(HealthCheckId=hc)["HealthCheckObservations"]}
+        observations = r53.get_health_check_status(HealthCheckId=hc)["HealthCheckObservations"]
+        return {o["StatusReport"]["Status"] for o in observations}
 
     wait_until(lambda: all(len(statuses(h)) == 1 for h in (https, tcp, match, miss)), 5, message="observations")
     assert statuses(https) == {"Success: HTTP Status Code 200, OK"}
@@ -90,7 +92,8 @@ def test_fqdn_target_through_endpoint_mapping(localaws):
         "ResourcePath": "/health", "RequestInterval": 10, "FailureThreshold": 1, "Regions": THREE})["HealthCheck"]["Id"]
 
     def statuses():
-        return {o["StatusReport"]["Status"] for o in r53.get_health_check_status(HealthCheckId=hc)["HealthCheckObservations"]}
+        observations = r53.get_health_check_status(HealthCheckId=hc)["HealthCheckObservations"]
+        return {o["StatusReport"]["Status"] for o in observations}
 
     # Names never resolve outside this process: unmapped, the check fails.
     wait_until(lambda: statuses() and all(s.startswith("Failure: DNS resolution failed") for s in statuses()), 5,
@@ -153,7 +156,8 @@ def test_list_health_checks_pages_like_route53(localaws):
         assert marker == created[sum(map(len, pages))], "NextMarker is the ID of the next page's first check"
     assert pages == [created[0:3], created[3:6], created[6:7]]
 
-    assert len(r53.list_health_checks(MaxItems="5000")["HealthChecks"]) == 7, "MaxItems above 1000 is capped, not refused"
+    capped = r53.list_health_checks(MaxItems="5000")["HealthChecks"]
+    assert len(capped) == 7, "MaxItems above 1000 is capped, not refused"
     with pytest.raises(ClientError) as err:
         r53.list_health_checks(Marker="no-such-check")
     assert err.value.response["Error"]["Code"] == "InvalidInput"

@@ -39,6 +39,7 @@ fn preflight_obs(at: i64) -> Observation {
         dns: Some(dns(at, &[Answer::Primary, Answer::Primary])),
         health_check: Some(Evidence::Read(Some(check(false, 7)))),
         checkers: Some(Evidence::Read(CheckerVerdict::Healthy)),
+        checkers_at: None,
         primary_probe: Some(Evidence::Read(())),
         secondary_probe: Some(Evidence::Read(())),
         settings: Some(Evidence::Read(SettingsFacts::default())),

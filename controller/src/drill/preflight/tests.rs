@@ -15,6 +15,7 @@ fn good() -> Observation {
             version: Some(3),
         }))),
         checkers: Some(Evidence::Read(CheckerVerdict::Healthy)),
+        checkers_at: None,
         primary_probe: Some(Evidence::Read(())),
         secondary_probe: Some(Evidence::Read(())),
         settings: Some(Evidence::Read(SettingsFacts::default())),

@@ -9,13 +9,21 @@ fn t(ms: i64) -> DateTime<Utc> {
 }
 
 fn predicted() -> PredictedStages {
-    PredictedStages { detection: 30, failback_detection: 30, propagation: 30, ttl: 60, failback_ttl: 300 }
+    PredictedStages {
+        first_checker: 10,
+        detection: 30,
+        failback_detection: 30,
+        propagation: 30,
+        ttl: 60,
+        failback_ttl: 300,
+    }
 }
 
 #[test]
 fn stages_are_measured_from_the_injection_and_the_restore_next_to_the_prediction() {
     let mut r = machine::start("weekly", DrillTrigger::Cli, 600, 300, "me", t(0));
     r.injected_at = Some(t(1_000));
+    r.first_checker_failed_at = Some(t(2_000));
     r.first_unhealthy_at = Some(t(2_000));
     r.dns_failed_over_at = Some(t(4_000));
     r.all_servers_failed_over_at = Some(t(4_500));
@@ -39,6 +47,7 @@ fn stages_are_measured_from_the_injection_and_the_restore_next_to_the_prediction
     assert_eq!(names, STAGES, "every stage is present and in order");
     let get = |n: &str| w.iter().find(|s| s.stage == n).expect(n).clone();
     assert_eq!((get("Route53Unhealthy").seconds, get("Route53Unhealthy").predicted_seconds), (Some(1.0), Some(30.0)));
+    assert_eq!(get("FirstCheckerFailed").predicted_seconds, Some(10.0), "one request interval");
     assert_eq!((get("FirstServerFailedOver").seconds, get("AllServersFailedOver").seconds), (Some(3.0), Some(3.5)));
     assert_eq!(get("StandbyServing").seconds, Some(3.6));
     assert_eq!(
@@ -48,7 +57,7 @@ fn stages_are_measured_from_the_injection_and_the_restore_next_to_the_prediction
     assert_eq!((get("FirstServerFailedBack").seconds, get("AllServersFailedBack").seconds), (Some(2.0), Some(3.0)));
     assert_eq!(get("ClientsFailedBack").predicted_seconds, Some(360.0));
     let mut last = None;
-    for s in w.iter().take(6) {
+    for s in w.iter().take(7) {
         assert!(s.at >= last, "failover stages are ordered: {w:?}");
         last = s.at;
     }

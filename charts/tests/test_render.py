@@ -98,6 +98,7 @@ def test_all_options_reach_the_pod(all_options_docs, all_options_values):
     v = all_options_values
     env = env_of(all_options_docs)
     assert env["RF_WATCH_NAMESPACE"] == v["watchNamespace"]
+    assert env["RF_CLUSTER_REGION"] == v["clusterRegion"]
     assert env["RF_LEASE_NAME"] == v["leaderElection"]["leaseName"]
     assert env["RF_LEASE_NAMESPACE"] == v["leaderElection"]["leaseNamespace"]
     assert env["RF_METRICS_BIND"] == f"0.0.0.0:{v['metrics']['port']}"

@@ -7,9 +7,14 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     api::{RegionalFailoverSpec, RegionalFailoverStatus},
-    aws::{Aws, freshness},
+    aws::{Aws, AwsError, Service, freshness},
     dns,
-    status::{AwsRead, LagProbe, Observed, witness::ServerSaw},
+    drill::{actions::FailsafeConfig, lock},
+    status::{
+        AwsRead, ForeignLock, LagProbe, Observed,
+        vantage::{self, RemoteLoss},
+        witness::ServerSaw,
+    },
     verify::{self, ZoneObserved},
 };
 
@@ -46,7 +51,39 @@ pub async fn observe(
     aws: &Aws,
     now: DateTime<Utc>,
 ) -> Observed {
+    // Boxed: the joined AWS reads make a deep future type for every caller to nest.
+    Box::pin(observe_from(spec, previous, aws, now, &Vantage::default())).await
+}
+
+/// Where this operator looks from, and where drill locks live (the operator's settings).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Vantage<'a> {
+    /// The region of its cluster (two-cluster mode).
+    pub region: Option<&'a str>,
+    /// The fail-safe settings: a changed check is explained by another process's lock there.
+    pub failsafe: Option<&'a FailsafeConfig>,
+}
+
+/// [`observe`] by an operator that knows its own region (two-cluster mode): when the other
+/// region does not answer, what still can be seen from here is read and reported as such
+/// (docs/architecture.md, "Two regions").
+pub async fn observe_from(
+    spec: &RegionalFailoverSpec,
+    previous: &RegionalFailoverStatus,
+    aws: &Aws,
+    now: DateTime<Utc>,
+    vantage: &Vantage<'_>,
+) -> Observed {
     let mut snapshot = aws.snapshot(spec, false).await;
+    if let (Err(e), Some(here)) = (&snapshot, vantage.region)
+        && vantage::is_remote_loss(e, here)
+    {
+        let loss = Box::pin(remote_loss(spec, aws, here, e.clone())).await;
+        let zone = aws.last_known_zone(&spec.dns.hosted_zone_id);
+        let dns_answer = Some(authoritative_answer(spec, zone.as_ref()).await);
+        let aws = AwsRead::Partial(Box::new(loss));
+        return Observed { spec_error: None, aws, dns_answer, lag_probe: None, foreign_lock: None };
+    }
     let dns_answer = match &snapshot {
         Ok(s) => Some(authoritative_answer(spec, s.zone.as_ref()).await),
         Err(_) => None,
@@ -85,11 +122,38 @@ pub async fn observe(
         .and_then(|r| r.probed_at)
         .is_none_or(|at| now - at >= chrono::Duration::seconds(i64::from(probe.interval_seconds)));
     let lag_probe = if probe.enabled && due && snapshot.is_ok() { probe_lag(spec, aws, now).await } else { None };
+    let changed =
+        snapshot.as_ref().ok().and_then(|s| s.health_check.as_ref()).is_some_and(|hc| hc.inverted || hc.disabled);
+    let ours = previous.drill.as_ref().is_some_and(|d| d.current.is_some());
+    let foreign_lock = match vantage.failsafe {
+        Some(f) if changed && !ours => foreign_lock(spec, aws, f).await,
+        _ => None,
+    };
     let aws = match snapshot {
         Ok(s) => AwsRead::Read(Box::new(s)),
         Err(e) => AwsRead::Failed(e),
     };
-    Observed { spec_error: None, aws, dns_answer, lag_probe }
+    Observed { spec_error: None, aws, dns_answer, lag_probe, foreign_lock }
+}
+
+/// The drill lock on the check, when the check is found changed and no drill of ours runs: the
+/// other cluster's drill (or any other process's) explains it. An unreadable lock explains nothing
+/// (the change then reads as drift).
+async fn foreign_lock(spec: &RegionalFailoverSpec, aws: &Aws, f: &FailsafeConfig) -> Option<ForeignLock> {
+    let region = f.region.clone().unwrap_or_else(|| spec.primary.region.clone());
+    let name = lock::lock_name(&spec.health_check.id);
+    match aws.get_schedule(&region, &name, &f.group).await {
+        Ok(Some(s)) => Some(ForeignLock {
+            lock: name,
+            holder: s.description.unwrap_or_else(|| "(no holder written)".into()),
+            restores_at: lock::fires_at(&s.expression),
+        }),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "the drill lock could not be read");
+            None
+        }
+    }
 }
 
 /// PURE: whether to ask the checkers this cycle (see [`CheckerRead`]).
@@ -128,6 +192,28 @@ pub async fn authoritative_answer(
     let servers = dns::resolve_servers(&entries).await.map_err(|e| e.to_string())?;
     let answer = dns::query(&servers, &spec.dns.record_name, spec.dns.record_type).await.map_err(|e| e.to_string())?;
     Ok(answer.values)
+}
+
+/// What answers from `here` while another region does not: each table region and Route 53's
+/// control plane asked now, the lost ones listed, the local table kept.
+async fn remote_loss(spec: &RegionalFailoverSpec, aws: &Aws, here: &str, first: AwsError) -> RemoteLoss {
+    let mut lost = vec![first];
+    let mut local_table = None;
+    for region in std::iter::once(&spec.primary.region).chain(&spec.table.replica_regions) {
+        match aws.table_now(region, &spec.table.name).await {
+            Ok(t) if region == here => local_table = t,
+            Ok(_) => {}
+            Err(e) if vantage::is_remote_loss(&e, here) => lost.push(e),
+            Err(e) => tracing::warn!(error = %e, "table read failed while another region is unreachable"),
+        }
+    }
+    if !lost.iter().any(|e| e.service == Service::Route53)
+        && let Err(e) = aws.hosted_zone_now(&spec.dns.hosted_zone_id).await
+        && vantage::is_remote_loss(&e, here)
+    {
+        lost.push(e);
+    }
+    RemoteLoss { vantage: here.to_string(), lost, local_table }
 }
 
 /// Each authoritative server asked on its own, at once (the watch while a failover converges:

@@ -146,11 +146,18 @@ async fn verify_step(
     let reading = std::time::Instant::now();
     let observed = match spec_error {
         Some(e) => Observed { spec_error: Some(e), ..Observed::default() },
-        None => observe::observe(&rf.spec, status, &ctx.aws, now).await,
+        None => {
+            let vantage = observe::Vantage {
+                region: ctx.settings.cluster_region.as_deref(),
+                failsafe: Some(&ctx.settings.failsafe),
+            };
+            Box::pin(observe::observe_from(&rf.spec, status, &ctx.aws, now, &vantage)).await
+        }
     };
     let waited_on_aws = reading.elapsed();
     let local = std::time::Instant::now();
-    let assembled = status::assemble(&rf.spec, rf.meta().generation, status, &observed, now);
+    let mut assembled = status::assemble(&rf.spec, rf.meta().generation, status, &observed, now);
+    assembled.status.observed_from.clone_from(&ctx.settings.cluster_region);
     ctx.metrics.reconcile_local_duration.observe(local.elapsed().as_secs_f64());
     debug!(aws_ms = waited_on_aws.as_secs_f64() * 1e3, "verified");
     let failed = match &observed.aws {

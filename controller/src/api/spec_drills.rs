@@ -44,6 +44,32 @@ pub enum DrillMethod {
     InvertHealthCheck,
 }
 
+/// Which cluster runs a drill when the same object is applied to a cluster in each region
+/// (two-cluster mode: each operator knows its `--cluster-region`). An operator without a cluster
+/// region runs every drill. The AWS-side lock keeps two starts from overlapping whatever this says.
+#[derive(JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum RunFrom {
+    /// The cluster in `spec.primary.region` (the default: one side drills, the other watches).
+    #[default]
+    Primary,
+    /// The cluster in `spec.secondary.region`.
+    Secondary,
+    /// Either: whichever takes the lock first runs it; the other's start is refused.
+    Any,
+}
+
+impl RunFrom {
+    /// The cluster regions that run it (`None`: any).
+    pub fn region<'a>(self, primary: &'a str, secondary: &'a str) -> Option<&'a str> {
+        match self {
+            RunFrom::Primary => Some(primary),
+            RunFrom::Secondary => Some(secondary),
+            RunFrom::Any => None,
+        }
+    }
+}
+
 /// A declared failover drill.
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -65,6 +91,9 @@ pub struct DrillSpec {
     #[schemars(range(min = 60, max = 3600))]
     #[x_kube(validation = Rule::new("self >= 60 && self <= 3600").message("timeoutSeconds must be between 60 and 3600"))]
     pub timeout_seconds: u32,
+    /// In two-cluster mode, the cluster that runs it: `primary` (default), `secondary` or `any`.
+    #[serde(default)]
+    pub run_from: RunFrom,
 }
 
 impl Default for Objectives {

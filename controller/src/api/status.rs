@@ -40,6 +40,17 @@ pub struct RegionalFailoverStatus {
     /// The running drill, the last finished one and recent history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drill: Option<DrillStatus>,
+    /// The region of the cluster this status was written from (`--cluster-region`): in two-cluster
+    /// mode each cluster's copy of the object shows what its operator sees from there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_from: Option<String>,
+    /// AWS services that did not answer from `observedFrom` in the last verification (code
+    /// `Unreachable`; not drift): what they hold is unknown until they answer again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreachable: Vec<Finding>,
+    /// A drill of another process holds the health check right now (see `ForeignDrill`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foreign_drill: Option<super::status_witness::ForeignDrill>,
     /// The last real failover or failback the operator saw (drills keep theirs in `drill`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_failover: Option<super::status_witness::WitnessedFailover>,

@@ -45,3 +45,19 @@ pub struct WitnessedFailover {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waterfall: Vec<WaterfallStage>,
 }
+
+/// A drill of another process (typically the operator in the other region's cluster) holds the
+/// health check: its AWS-side lock exists and the check is changed. This operator reports it and
+/// leaves the check alone; the holder restores it, or its fail-safe does at `restoresAt`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ForeignDrill {
+    /// Who holds the lock, as it wrote itself into it ("operator POD (REGION) for ns/name, drill ...").
+    pub holder: String,
+    /// The lock: the fail-safe schedule's name.
+    pub lock: String,
+    /// When its fail-safe restores the check if the holder does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restores_at: Option<DateTime<Utc>>,
+    pub first_seen_at: DateTime<Utc>,
+}

@@ -83,6 +83,9 @@ pub(super) struct Inner {
     pub(super) replication_metrics: SingleFlight<super::cloudwatch::MetricsKey, ReplicationMetrics>,
     pub(super) alarms: SingleFlight<AlarmRef, Option<AlarmObserved>>,
     pub(super) secondary_verdicts: super::verdict::SecondaryVerdicts,
+    /// Each zone as last read successfully, kept however old: its name servers are still the ones
+    /// to ask when Route 53's control plane does not answer (see `Aws::last_known_zone`).
+    pub(super) last_zones: Mutex<HashMap<String, ZoneObserved>>,
 }
 
 impl std::fmt::Debug for Aws {
@@ -142,6 +145,7 @@ impl Aws {
                 replication_metrics: SingleFlight::new(age),
                 alarms: SingleFlight::new(age),
                 secondary_verdicts: Default::default(),
+                last_zones: Mutex::default(),
             }),
         }
     }

@@ -232,7 +232,27 @@ impl Aws {
         max_age: Duration,
     ) -> Result<Option<ZoneObserved>, AwsError> {
         let zone_id = zone_id_bare(zone_id);
-        self.inner.zones.get_within(&zone_id.to_string(), max_age, || self.get_hosted_zone(zone_id)).await
+        let read = self.inner.zones.get_within(&zone_id.to_string(), max_age, || self.get_hosted_zone(zone_id)).await;
+        if let Ok(Some(zone)) = &read {
+            self.inner.last_zones.lock().unwrap_or_else(|p| p.into_inner()).insert(zone_id.to_string(), zone.clone());
+        }
+        read
+    }
+
+    /// The zone as last read successfully, however long ago (its delegation set rarely changes):
+    /// what to ask for the authoritative answer while Route 53's control plane does not answer.
+    pub fn last_known_zone(&self, zone_id: &str) -> Option<ZoneObserved> {
+        self.inner.last_zones.lock().unwrap_or_else(|p| p.into_inner()).get(zone_id_bare(zone_id)).cloned()
+    }
+
+    /// `GetHostedZone` now, not from the cache (the cache would answer for a region that is gone).
+    pub async fn hosted_zone_now(&self, zone_id: &str) -> Result<Option<ZoneObserved>, AwsError> {
+        self.cached_hosted_zone_within(zone_id, Duration::ZERO).await
+    }
+
+    /// `DescribeTable` (and its backups) now, not from the cache.
+    pub async fn table_now(&self, region: &str, name: &str) -> Result<Option<TableObserved>, AwsError> {
+        self.cached_table_within(region, name, Duration::ZERO).await
     }
 
     async fn cached_zone_records_within(

@@ -98,6 +98,7 @@ pub async fn drill(
             drills_stopped: None,
             failsafe_configured: failsafe.role_arn.is_some(),
             abort: interrupted.load(Ordering::SeqCst).then_some(AbortCause::Interrupted),
+            unreachable: None,
         };
         let outcome = runner::advance(&env, &mut senses, &mut CliHost, &record, facts).await;
         denied = denied.or(outcome.denied);

@@ -43,8 +43,11 @@ pub async fn report(file: &Path, format: ReportFormat, log_format: LogFormat) ->
             drills_stopped: None,
             failsafe_configured: std::env::var("RF_FAILSAFE_ROLE_ARN").is_ok_and(|r| !r.is_empty()),
             abort: None,
+            unreachable: None,
         };
-        let obs = Senses::default().observe(&rf.spec, &aws, &preflight_record, host, Utc::now()).await;
+        let mut senses = Senses::default();
+        // Boxed: the preflight's joined reads make a deep future type.
+        let obs = Box::pin(senses.observe(&rf.spec, &aws, &preflight_record, host, Utc::now())).await;
         let checks = preflight::judged(&obs).checks;
         let input = report::Input {
             namespace: &namespace,

@@ -83,6 +83,11 @@ pub struct RunArgs {
     /// `runbook.<namespace>.<name>` in the operator's namespace.
     #[arg(long, env = "RF_RUNBOOKS", default_value_t = true, action = clap::ArgAction::Set)]
     runbooks: bool,
+    /// The region of this operator's cluster, for two-cluster mode (the same objects applied to a
+    /// cluster in each region): written as status.observedFrom, decides which drills run here
+    /// (spec.drills[].runFrom), and lets the other region's loss read as "unreachable from here".
+    #[arg(long, env = "RF_CLUSTER_REGION")]
+    cluster_region: Option<String>,
     #[command(flatten)]
     failsafe: FailsafeArgs,
 }
@@ -193,6 +198,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
         namespace: namespace.clone(),
         drills_enabled: args.drills_enabled,
         runbooks: args.runbooks,
+        cluster_region: args.cluster_region.filter(|r| !r.is_empty()),
         dns_watch: Duration::from_secs(args.dns_watch_seconds.clamp(1, 3600)),
         dns_watch_alert: Duration::from_secs(args.dns_watch_alert_seconds.clamp(1, 3600)),
     };

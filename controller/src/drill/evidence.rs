@@ -212,6 +212,9 @@ pub struct HostFacts {
     /// A fail-safe role is configured (without one there is no AWS-side restore and no lock).
     pub failsafe_configured: bool,
     pub abort: Option<AbortCause>,
+    /// What the last verification could not reach from this operator's region (two-cluster mode):
+    /// a drill never starts while the other region is unreachable.
+    pub unreachable: Option<String>,
 }
 
 /// Why the caller stops a drill (suspension and the stop switch are facts above: before the

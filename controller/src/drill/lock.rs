@@ -28,6 +28,12 @@ pub fn lock_name(health_check_id: &str) -> String {
 
 /// Who runs a drill, as written into the lock's description and the drill record:
 /// `operator regional-failover-7d9c (us-east-1) for default/profile-api, drill weekly, started …`.
+/// When a fail-safe schedule fires: its `at(yyyy-mm-ddThh:mm:ss)` expression, in UTC.
+pub fn fires_at(expression: &str) -> Option<DateTime<Utc>> {
+    let inner = expression.strip_prefix("at(")?.strip_suffix(')')?;
+    chrono::NaiveDateTime::parse_from_str(inner, "%Y-%m-%dT%H:%M:%S").ok().map(|t| t.and_utc())
+}
+
 pub fn holder(runner: &str, namespace: &str, name: &str, drill: &str, started: DateTime<Utc>) -> String {
     let mut text = format!(
         "{runner} for {namespace}/{name}, drill {drill}, started {}",

@@ -87,6 +87,16 @@ pub fn judged(obs: &Observation) -> Judgement {
         ))
         },
     );
+    note(
+        "OtherRegionReachable",
+        match &host.unreachable {
+            Some(why) => Err((
+                DrillReason::OtherRegionUnreachable,
+                format!("Part of AWS does not answer from this operator's region, so no drill starts: {why}"),
+            )),
+            None => Ok("Every service the last verification read answered.".into()),
+        },
+    );
     let check = health_check(obs);
     note(
         "HealthCheckReadable",

@@ -41,10 +41,12 @@ pub enum DrillReason {
     // Preflight refusal (appended): the SECONDARY record's health check is unhealthy, so Route 53
     // would keep answering with the primary and the drill could not fail over.
     SecondaryHealthCheckUnhealthy,
+    /// Two-cluster mode: the other region does not answer from here.
+    OtherRegionUnreachable,
 }
 
 impl DrillReason {
-    pub const ALL: [DrillReason; 31] = [
+    pub const ALL: [DrillReason; 32] = [
         DrillReason::Suspended,
         DrillReason::DrillsStopped,
         DrillReason::FailsafeNotConfigured,
@@ -76,6 +78,7 @@ impl DrillReason {
         DrillReason::StandbyNotServing,
         DrillReason::FailbackTimeout,
         DrillReason::SecondaryHealthCheckUnhealthy,
+        DrillReason::OtherRegionUnreachable,
     ];
 
     /// The string in `status.drill.*.reason`.
@@ -112,6 +115,7 @@ impl DrillReason {
             DrillReason::StandbyNotServing => "StandbyNotServing",
             DrillReason::FailbackTimeout => "FailbackTimeout",
             DrillReason::SecondaryHealthCheckUnhealthy => "SecondaryHealthCheckUnhealthy",
+            DrillReason::OtherRegionUnreachable => "OtherRegionUnreachable",
         }
     }
 

@@ -39,6 +39,9 @@ pub struct Settings {
     pub dns_watch_alert: Duration,
     /// Keep each object's runbook in a ConfigMap in `namespace`.
     pub runbooks: bool,
+    /// The region of this operator's cluster (two-cluster mode): written as `status.observedFrom`,
+    /// decides which drills run here (`runFrom`), and lets a lost other region read as such.
+    pub cluster_region: Option<String>,
 }
 
 impl Default for Settings {
@@ -54,6 +57,7 @@ impl Default for Settings {
             dns_watch: Duration::from_secs(5),
             dns_watch_alert: Duration::from_secs(1),
             runbooks: false,
+            cluster_region: None,
         }
     }
 }

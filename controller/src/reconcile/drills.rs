@@ -122,7 +122,8 @@ pub async fn step(
     };
     // Before anything changes the switch is read fresh; while a drill flies, once a second.
     let fresh = matches!(record.phase, DrillPhase::Pending | DrillPhase::Preflight | DrillPhase::Injecting);
-    let facts = facts(rf, ctx, fresh).await;
+    let mut facts = facts(rf, ctx, fresh).await;
+    facts.unreachable = unreachable_sentence(&host.status.unreachable);
     let before = record.clone();
     let outcome = if machine::is_terminal(record.phase) {
         runner::StepOutcome { record, denied: None, persist_failed: None }
@@ -154,7 +155,7 @@ async fn start_requested(
     let now = Utc::now();
     let mut drill = host.status.drill.clone().unwrap_or_default();
     let annotation = rf.annotations().get(trigger::RUN_DRILL_ANNOTATION).map(String::as_str);
-    let request = trigger::decide(&rf.spec, annotation, &mut drill, now);
+    let request = trigger::decide(&rf.spec, annotation, &mut drill, now, ctx.settings.cluster_region.as_deref());
     if host.status.drill.is_some() || drill != Default::default() {
         host.status.drill = Some(drill);
     }
@@ -168,6 +169,20 @@ async fn start_requested(
             events.push(Transition {
                 type_: EventType::Warning,
                 reason: EventReason::UnknownDrill,
+                action: "Drill",
+                note,
+            });
+            Ok(None)
+        }
+        Some(Request::OtherCluster { drill, runs_from }) => {
+            let here = ctx.settings.cluster_region.as_deref().unwrap_or("?");
+            let note = format!(
+                "Drill {drill} runs from the cluster in {runs_from} (spec.drills[].runFrom); this operator runs in \
+                 {here}, so it leaves the request to that cluster's operator."
+            );
+            events.push(Transition {
+                type_: EventType::Normal,
+                reason: EventReason::DrillRunsElsewhere,
                 action: "Drill",
                 note,
             });
@@ -219,7 +234,13 @@ async fn facts(rf: &RegionalFailover, ctx: &Context, fresh: bool) -> HostFacts {
         drills_stopped: stop_switch(ctx, fresh).await,
         failsafe_configured: ctx.settings.failsafe.role_arn.is_some(),
         abort,
+        unreachable: None,
     }
+}
+
+/// The services the last verification could not reach, in one sentence (`None`: all answered).
+fn unreachable_sentence(findings: &[crate::api::Finding]) -> Option<String> {
+    (!findings.is_empty()).then(|| findings.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" "))
 }
 
 /// `Some(reason)` while drills are stopped cluster-wide: by the chart (`drills.enabled: false`) or by

@@ -9,6 +9,7 @@ fn the_five_parts_are_there_and_name_this_object() {
         schedule: None,
         method: crate::api::DrillMethod::InvertHealthCheck,
         timeout_seconds: 600,
+        run_from: crate::api::RunFrom::Primary,
     }];
     let input = Input {
         namespace: "team",

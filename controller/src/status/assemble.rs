@@ -28,6 +28,8 @@ pub enum AwsRead {
     Read(Box<AwsSnapshot>),
     /// The error stays typed: a denial and an outage read differently in the conditions.
     Failed(AwsError),
+    /// The other region does not answer from this operator's region: what could be read.
+    Partial(Box<super::vantage::RemoteLoss>),
 }
 
 /// What the adapters brought back this cycle.
@@ -39,6 +41,16 @@ pub struct Observed {
     /// Values the authoritative servers answered for the record.
     pub dns_answer: Option<Result<Vec<String>, String>>,
     pub lag_probe: Option<LagProbe>,
+    /// The AWS-side drill lock of another process, read because the check was found changed.
+    pub foreign_lock: Option<ForeignLock>,
+}
+
+/// Another process's drill lock (the fail-safe schedule) on this object's health check.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForeignLock {
+    pub lock: String,
+    pub holder: String,
+    pub restores_at: Option<DateTime<Utc>>,
 }
 
 /// The status to apply and the events its transitions deserve.
@@ -75,7 +87,9 @@ pub fn assemble(
         (None, Some(last)) => Some(last),
         _ => Some(verify::predicted_failback_seconds(spec, snapshot)),
     };
-    let drill_in_progress = drill_in_progress(previous);
+    // Another process's drill explains a changed check as much as our own does.
+    let foreign = observed.foreign_lock.as_ref();
+    let drill_in_progress = drill_in_progress(previous) || foreign.is_some();
     let mut check: Option<&HealthCheckObserved> = None;
     let mut metrics_error = None;
 
@@ -107,9 +121,25 @@ pub fn assemble(
             metrics_error = replication::metrics_error(snapshot);
             next.replication = Some(replication);
             next.last_verified_at = Some(now);
+            next.unreachable.clear();
+            next.foreign_drill = foreign.map(|f| super::foreign::record(f, previous.foreign_drill.as_ref(), now));
             None
         }
         (None, AwsRead::Failed(e)) => Some(e),
+        (None, AwsRead::Partial(loss)) => {
+            next.unreachable = super::vantage::findings(loss);
+            if let Some(Ok(values)) = &observed.dns_answer
+                && let Some(active) = verify::active_region(values, spec)
+            {
+                next.health = Some(health_from_dns(active == spec.primary.region, previous.health.as_ref(), now));
+            }
+            if let (Some(t), Some(r)) = (&loss.local_table, next.replication.as_mut())
+                && let Some(replica) = r.replicas.iter_mut().find(|x| x.region == t.region)
+            {
+                replica.status = t.status.clone();
+            }
+            None
+        }
     };
     match &observed.dns_answer {
         Some(Ok(values)) => next.active_region = verify::active_region(values, spec),
@@ -132,12 +162,18 @@ pub fn assemble(
         check_disabled: check.is_some_and(|c| c.disabled),
         metrics_error,
         primary_region: &spec.primary.region,
+        remote_loss: match (&observed.spec_error, &observed.aws) {
+            (None, AwsRead::Partial(loss)) => Some(loss.as_ref()),
+            _ => None,
+        },
     };
     next.conditions = conditions(&input, &previous.conditions, now, generation);
     if let Some(s) = snapshot {
         note_in_sync(&mut next.conditions, &verify::failover_notes(spec, s));
     }
+    super::foreign::explain(&mut next.conditions, next.foreign_drill.as_ref());
     let mut events = transitions(&previous.conditions, &next.conditions);
+    events.extend(super::foreign::events(previous.foreign_drill.as_ref(), next.foreign_drill.as_ref(), now));
     if let Some(r) = &next.replication {
         events.extend(replication::conversion_events(previous.replication.as_ref(), r, &spec.table.name));
     }
@@ -194,6 +230,7 @@ pub fn assemble_dns_watch(
             check_disabled: false,
             metrics_error: None,
             primary_region: &spec.primary.region,
+            remote_loss: None,
         };
         let fresh = conditions(&input, &previous.conditions, now, previous.observed_generation);
         next.conditions = merge_primary_health(&previous.conditions, &fresh);

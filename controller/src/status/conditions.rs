@@ -41,6 +41,9 @@ pub struct StatusInput<'a> {
     pub metrics_error: Option<&'a AwsError>,
     /// `spec.primary.region`, to name replication directions.
     pub primary_region: &'a str,
+    /// The other region does not answer from here: drift and replication are unknown, the primary's
+    /// health comes from DNS.
+    pub remote_loss: Option<&'a super::vantage::RemoteLoss>,
 }
 
 struct Verdict {
@@ -113,8 +116,18 @@ fn blocked(input: &StatusInput<'_>, what: &str) -> Option<Verdict> {
     })
 }
 
+/// Unknown while the other region does not answer from here (see `status/vantage.rs`).
+fn lost(input: &StatusInput<'_>, what: &str, extra: &str) -> Option<Verdict> {
+    let loss = input.remote_loss?;
+    Some(v(
+        Unknown,
+        Reasons::RegionUnreachable,
+        format!("{}, so {what} is unknown (see status.unreachable).{extra}", super::vantage::summary(loss)),
+    ))
+}
+
 fn in_sync(input: &StatusInput<'_>) -> Verdict {
-    if let Some(b) = blocked(input, "drift") {
+    if let Some(b) = blocked(input, "drift").or_else(|| lost(input, "drift", "")) {
         return b;
     }
     if input.findings.is_empty() {
@@ -202,6 +215,22 @@ fn primary_healthy(input: &StatusInput<'_>) -> Verdict {
 fn replication_healthy(input: &StatusInput<'_>) -> Verdict {
     if let Some(b) = blocked(input, "replication") {
         return b;
+    }
+    if let Some(loss) = input.remote_loss {
+        let here = loss
+            .local_table
+            .as_ref()
+            .map_or_else(String::new, |t| format!(" The replica here ({}) answers and is {}.", t.region, t.status));
+        let latest = input.replication.and_then(|r| Some((r.lag_seconds?, r.probed_at.or(r.latency_read_at)?)));
+        let lag = latest.map_or_else(String::new, |(s, at)| {
+            format!(
+                " The latest lag measured was {s:.1} s, at {}.",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )
+        });
+        if let Some(b) = lost(input, "replication", &format!("{here}{lag}")) {
+            return b;
+        }
     }
     let Some(r) = input.replication else {
         return v(Unknown, Reasons::ReplicationUnknown, "The table's replicas have not been read yet.");

@@ -5,9 +5,11 @@ mod assemble;
 mod conditions;
 mod drill_events;
 mod events;
+mod foreign;
 pub mod reasons;
 pub mod replication;
 pub mod sentences;
+pub mod vantage;
 pub mod witness;
 
 #[cfg(test)]
@@ -15,7 +17,7 @@ mod tests_conditions;
 #[cfg(test)]
 mod tests_events;
 
-pub use assemble::{Assembled, AwsRead, LagProbe, Observed, assemble, assemble_dns_watch};
+pub use assemble::{Assembled, AwsRead, ForeignLock, LagProbe, Observed, assemble, assemble_dns_watch};
 pub use conditions::{StatusInput, conditions, find_condition};
 pub use drill_events::drill_events;
 pub use events::{EventType, MAX_NOTE_BYTES, Transition, transitions, truncate};

@@ -117,6 +117,7 @@ impl World {
             drill_in_progress: self.drill_in_progress,
             metrics_error: None,
             primary_region: "us-east-1",
+            remote_loss: None,
         };
         conditions(&input, previous, now, Some(7))
     }

@@ -40,6 +40,8 @@ pub struct Sighting<'a> {
     pub active: Option<&'a str>,
     pub servers: &'a [ServerSaw],
     pub at: DateTime<Utc>,
+    /// The operator's cluster region (two-cluster mode), named in the announcement.
+    pub vantage: Option<&'a str>,
 }
 
 /// What changed: the new `status.lastFailover` (if it changed) and the event to publish.
@@ -65,7 +67,7 @@ pub fn witness(
     let flipped = last.filter(|l| l.region != now_region);
     if let Some(before) = flipped {
         out.flipped_to = Some(now_region.to_string());
-        out.event = Some(flip_event(spec, &before.region, now_region, drilling));
+        out.event = Some(flip_event(spec, &before.region, now_region, drilling, sighting.vantage));
         if !drilling {
             let direction =
                 if now_region == spec.primary.region { FlipDirection::Failback } else { FlipDirection::Failover };
@@ -138,15 +140,21 @@ pub fn validation_event(v: &ValidationResult) -> Transition {
     Transition { type_, reason, action: "Watch", note: truncate(&note) }
 }
 
-fn flip_event(spec: &RegionalFailoverSpec, from: &str, to: &str, drilling: bool) -> Transition {
+fn flip_event(spec: &RegionalFailoverSpec, from: &str, to: &str, drilling: bool, vantage: Option<&str>) -> Transition {
     let failback = to == spec.primary.region;
     let name = spec.dns.record_name.trim_end_matches('.');
+    let seen = vantage.map_or_else(String::new, |v| format!(" from {v}"));
     let (reason, mut note) = if failback {
-        (EventReason::FailbackObserved, format!("DNS answers {name} with the primary again ({from} → {to})."))
+        (
+            EventReason::FailbackObserved,
+            format!("Regional failback observed{seen}: DNS answers {name} with the primary again ({from} → {to})."),
+        )
     } else {
         (
             EventReason::FailoverObserved,
-            format!("DNS failed over: the authoritative servers answer {name} with {to} instead of {from}."),
+            format!(
+                "Regional failover observed{seen}: the authoritative servers answer {name} with {to} instead of {from}."
+            ),
         )
     };
     if drilling {

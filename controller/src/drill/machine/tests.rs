@@ -30,7 +30,7 @@ fn dns(at: i64, answers: &[Answer]) -> DnsView {
 }
 
 fn host() -> HostFacts {
-    HostFacts { suspended: false, drills_stopped: None, failsafe_configured: true, abort: None }
+    HostFacts { suspended: false, drills_stopped: None, failsafe_configured: true, abort: None, unreachable: None }
 }
 
 /// Everything preflight needs, all good.

@@ -20,7 +20,13 @@ fn good() -> Observation {
         secondary_probe: Some(Evidence::Read(())),
         settings: Some(Evidence::Read(SettingsFacts::default())),
         standby: crate::drill::evidence::Standby::NotConfigured,
-        host: HostFacts { suspended: false, drills_stopped: None, failsafe_configured: true, abort: None },
+        host: HostFacts {
+            suspended: false,
+            drills_stopped: None,
+            failsafe_configured: true,
+            abort: None,
+            unreachable: None,
+        },
     }
 }
 
@@ -67,4 +73,21 @@ fn an_unhealthy_secondary_check_refuses_before_drift() {
     assert_eq!(message, why);
     o.settings = Some(Evidence::Read(SettingsFacts::default()));
     assert!(judge(&o).is_ok(), "a healthy (or absent) SECONDARY check does not refuse");
+}
+
+#[test]
+fn no_drill_while_the_other_region_does_not_answer_from_here() {
+    let mut o = good();
+    o.host.unreachable = Some(
+        "Route 53's control plane (us-east-1) is unreachable from us-west-2: Route 53 ListHealthChecks got no answer."
+            .into(),
+    );
+    let j = judged(&o);
+    let (reason, message) = j.verdict.expect_err("refused");
+    assert_eq!(reason, DrillReason::OtherRegionUnreachable);
+    assert!(message.contains("unreachable from us-west-2"), "{message}");
+    let check = j.checks.iter().find(|c| c.check == "OtherRegionReachable").expect("named check");
+    assert!(!check.passed);
+    o.host.unreachable = None;
+    assert!(judge(&o).is_ok());
 }

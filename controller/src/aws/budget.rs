@@ -394,3 +394,6 @@ impl Budget {
         out
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,8 +7,6 @@
 
 mod alarms;
 mod budget;
-#[cfg(test)]
-mod budget_tests;
 mod cache;
 mod client;
 mod cloudwatch;

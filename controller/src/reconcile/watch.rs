@@ -77,7 +77,8 @@ pub async fn witness_step(
     let last = ctx.with_memory(key, |m| m.last_answer.clone());
     let drilling = previous.drill.as_ref().is_some_and(|d| d.current.is_some());
     let predicted = verify::predicted_stages(&rf.spec, None);
-    let sighting = Sighting { active: active.as_deref(), servers, at: now, vantage: ctx.settings.cluster_region.as_deref() };
+    let sighting =
+        Sighting { active: active.as_deref(), servers, at: now, vantage: ctx.settings.cluster_region.as_deref() };
     let judged =
         witness::witness(&rf.spec, last.as_ref(), base.last_failover.as_ref(), &sighting, drilling, &predicted);
     if let Some(region) = &active {

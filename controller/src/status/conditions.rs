@@ -360,3 +360,6 @@ fn ready(input: &StatusInput<'_>, parts: &[(ConditionType, Verdict)]) -> Verdict
         "Ready to fail over: AWS matches the spec, the primary is healthy, replicas are active and the RTO is within objective.",
     )
 }
+
+#[cfg(test)]
+mod tests;

@@ -124,3 +124,6 @@ pub fn truncate(s: &str) -> String {
     }
     format!("{}…", &s[..end])
 }
+
+#[cfg(test)]
+mod tests;

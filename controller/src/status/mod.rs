@@ -12,11 +12,6 @@ pub mod sentences;
 pub mod vantage;
 pub mod witness;
 
-#[cfg(test)]
-mod tests_conditions;
-#[cfg(test)]
-mod tests_events;
-
 pub use assemble::{Assembled, AwsRead, ForeignLock, LagProbe, Observed, assemble, assemble_dns_watch};
 pub use conditions::{StatusInput, conditions, find_condition};
 pub use drill_events::drill_events;

@@ -228,3 +228,6 @@ pub fn failover_notes(spec: &RegionalFailoverSpec, snap: &AwsSnapshot) -> Vec<St
     }
     notes
 }
+
+#[cfg(test)]
+mod tests;

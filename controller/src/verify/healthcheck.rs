@@ -289,3 +289,6 @@ fn check_target(spec: &RegionalFailoverSpec, hc: &HealthCheckObserved, resource:
         ),
     ))
 }
+
+#[cfg(test)]
+mod tests;

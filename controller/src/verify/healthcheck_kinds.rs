@@ -158,3 +158,6 @@ fn alarm(spec: &RegionalFailoverSpec, snap: &AwsSnapshot, hc: &HealthCheckObserv
     }
     out
 }
+
+#[cfg(test)]
+pub(super) mod tests;

@@ -19,16 +19,6 @@ mod verdict;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
-#[cfg(test)]
-mod tests_failover_path;
-#[cfg(test)]
-mod tests_healthcheck;
-#[cfg(test)]
-mod tests_healthcheck_kinds;
-#[cfg(test)]
-mod tests_records;
-#[cfg(test)]
-mod tests_table;
 
 pub use codes::Code;
 pub use endpoint::{

@@ -232,3 +232,6 @@ fn target_matches(rec: &RecordObserved, endpoint: &str) -> bool {
         !rec.values.is_empty() && rec.values.iter().all(|v| same_endpoint(v, endpoint))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -274,3 +274,6 @@ fn check_replica(
         ));
     }
 }
+
+#[cfg(test)]
+mod tests;

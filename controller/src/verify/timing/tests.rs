@@ -1,8 +1,8 @@
 //! Detection times and predicted RTO/failback from the real settings of each kind of check.
 
-use super::super::tests_healthcheck_kinds::{alarm_world, calculated_world};
 use super::*;
 use crate::verify::fixtures::{snapshot, spec};
+use crate::verify::healthcheck_kinds::tests::{alarm_world, calculated_world};
 use crate::verify::{PROPAGATION_ALLOWANCE_SECONDS as P, predicted_failback_seconds, predicted_rto_seconds};
 
 fn child_timing(snap: &mut AwsSnapshot, id: &str, interval: u32, threshold: u32) {

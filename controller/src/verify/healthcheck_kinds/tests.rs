@@ -1,15 +1,15 @@
 //! CALCULATED and CLOUDWATCH_METRIC checks: each code both ways, and no endpoint findings for them.
 
-use super::fixtures::{HC_ID, assert_absent, assert_only, codes, health_check, run, snapshot, spec};
-use super::*;
 use crate::api::{AlarmSpec, HealthCheckType, InsufficientDataHealthStatus, RegionalFailoverSpec};
+use crate::verify::fixtures::{HC_ID, assert_absent, assert_only, codes, health_check, run, snapshot, spec};
+use crate::verify::*;
 
 fn child(id: &str) -> HealthCheckObserved {
     HealthCheckObserved { id: id.into(), ..health_check() }
 }
 
 /// A spec and an in-sync snapshot whose primary check is CALCULATED, 2 of children a, b, c.
-pub(super) fn calculated_world() -> (RegionalFailoverSpec, AwsSnapshot) {
+pub(crate) fn calculated_world() -> (RegionalFailoverSpec, AwsSnapshot) {
     let mut s = spec();
     s.health_check.kind = HealthCheckType::Calculated;
     s.health_check.child_health_checks = vec!["c".into(), "a".into(), "b".into()];
@@ -34,7 +34,7 @@ pub(super) fn calculated_world() -> (RegionalFailoverSpec, AwsSnapshot) {
 }
 
 /// A spec and an in-sync snapshot whose primary check follows the alarm `us-east-1/deep-canary`.
-pub(super) fn alarm_world() -> (RegionalFailoverSpec, AwsSnapshot) {
+pub(crate) fn alarm_world() -> (RegionalFailoverSpec, AwsSnapshot) {
     let mut s = spec();
     s.health_check.kind = HealthCheckType::CloudWatchMetric;
     s.health_check.alarm = Some(AlarmSpec { name: "deep-canary".into(), region: "us-east-1".into() });

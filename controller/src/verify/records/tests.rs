@@ -1,7 +1,7 @@
 //! Zone and record findings, each code both ways.
 
-use super::fixtures::{HC_ID, assert_absent, assert_only, codes, record, run, snapshot, spec};
-use super::*;
+use crate::verify::fixtures::{HC_ID, assert_absent, assert_only, codes, record, run, snapshot, spec};
+use crate::verify::*;
 
 fn primary_mut(snap: &mut AwsSnapshot) -> &mut RecordObserved {
     &mut snap.records[0]

@@ -1,7 +1,7 @@
 //! Table findings, each code both ways, and replica states.
 
-use super::fixtures::{assert_absent, assert_only, codes, run, snapshot, spec};
-use super::*;
+use crate::verify::fixtures::{assert_absent, assert_only, codes, run, snapshot, spec};
+use crate::verify::*;
 
 fn with_primary(edit: impl FnOnce(&mut TableObserved)) -> AwsSnapshot {
     let mut snap = snapshot();

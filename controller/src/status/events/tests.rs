@@ -2,8 +2,8 @@
 
 use chrono::{TimeZone, Utc};
 
-use super::*;
 use crate::api::{Condition, ConditionStatus};
+use crate::status::*;
 
 fn cond(type_: &str, status: ConditionStatus, reason: &str, message: &str) -> Condition {
     Condition {

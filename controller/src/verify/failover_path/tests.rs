@@ -1,8 +1,8 @@
 //! The failover path: each code both ways, and the notes about choices the spec leaves open.
 
-use super::fixtures::{assert_absent, assert_only, codes, record, run, snapshot, spec};
-use super::*;
 use crate::api::{HealthState, SecondaryHealthCheck};
+use crate::verify::fixtures::{assert_absent, assert_only, codes, record, run, snapshot, spec};
+use crate::verify::*;
 
 fn secondary_mut(snap: &mut AwsSnapshot) -> &mut RecordObserved {
     &mut snap.records[1]

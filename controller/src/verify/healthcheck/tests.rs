@@ -2,9 +2,9 @@
 
 use chrono::{TimeZone, Utc};
 
-use super::fixtures::{assert_absent, assert_only, codes, run, snapshot, spec};
-use super::*;
 use crate::api::{HealthCheckType, HealthState};
+use crate::verify::fixtures::{assert_absent, assert_only, codes, run, snapshot, spec};
+use crate::verify::*;
 
 fn with_hc(edit: impl FnOnce(&mut HealthCheckObserved)) -> AwsSnapshot {
     let mut snap = snapshot();
@@ -125,7 +125,7 @@ fn ip_world(primary: &str, secondary: &str) -> (crate::api::RegionalFailoverSpec
     s.primary.endpoint = primary.into();
     s.secondary.endpoint = secondary.into();
     s.dns.record_type = if primary.contains(':') { crate::api::RecordType::AAAA } else { crate::api::RecordType::A };
-    let kind = super::record_type_str(s.dns.record_type).to_string();
+    let kind = crate::verify::record_type_str(s.dns.record_type).to_string();
     let mut snap = with_hc(|h| {
         h.fqdn = None;
         h.ip_address = Some(primary.into());

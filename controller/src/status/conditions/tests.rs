@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use super::*;
 use crate::api::{
     ConditionStatus, DrillPhase, DrillRecord, DrillTrigger, Finding, HealthState, HealthStatus, Objectives,
     ReplicaState, ReplicationStatus,
 };
+use crate::status::*;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 1, 7, 3, 0, 0).single().expect("valid time")

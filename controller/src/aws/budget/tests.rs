@@ -7,8 +7,8 @@ use std::{
 
 use tokio::time::Instant;
 
-use super::budget::TokenBucket;
-use super::{AwsError, Budget, BudgetConfig, ErrorKind, Outcome, RetryPolicy, Service};
+use super::TokenBucket;
+use crate::aws::{AwsError, Budget, BudgetConfig, ErrorKind, Outcome, RetryPolicy, Service};
 
 fn err(kind: ErrorKind) -> AwsError {
     AwsError::new(Service::Route53, "GetHealthCheck", kind, format!("{kind:?}"))

@@ -1,0 +1,90 @@
+//! Between runs: every fault gone, the lock gone, the check as Terraform made it, and local AWS
+//! settled on the primary (its evaluation caught up with the last change), so that each run starts
+//! from the same state and its history stands alone. Harness writes use the root key `testing`,
+//! only after the run's drivers are done and its faults are cleared.
+
+use std::time::Duration;
+
+use aws_sdk_route53::types::HealthCheckConfig;
+use regional_failover::drill::lock::lock_name;
+
+use super::lane::{Lane, PROPAGATION, ZONE};
+use crate::{
+    drill_ground::GROUP,
+    support::localaws::{LocalAws, eventually},
+};
+
+pub fn now() -> f64 {
+    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
+}
+
+/// The check as the harness reads it (no faults are active when this is called).
+pub async fn config(lane: &Lane) -> HealthCheckConfig {
+    let out = lane.r53.get_health_check().health_check_id(&lane.g.hc).send().await.expect("GetHealthCheck");
+    out.health_check().and_then(|h| h.health_check_config()).expect("config").clone()
+}
+
+/// The lock (fail-safe) schedule, if one exists: its `at()` expression.
+pub async fn lock(lane: &Lane) -> Option<String> {
+    let name = lock_name(&lane.g.hc);
+    let out = lane.scheduler.get_schedule().name(&name).group_name(GROUP).send().await.ok()?;
+    Some(out.schedule_expression().unwrap_or_default().to_string())
+}
+
+pub async fn delete_lock(lane: &Lane) {
+    let name = lock_name(&lane.g.hc);
+    let _ = lane.scheduler.delete_schedule().name(&name).group_name(GROUP).send().await;
+}
+
+/// Puts back whatever a person (or a drill that never restored) left changed. Returns what it reset.
+pub async fn reset_check(lane: &Lane) -> Vec<&'static str> {
+    let c = config(lane).await;
+    let mut reset = Vec::new();
+    let mut update = lane.r53.update_health_check().health_check_id(&lane.g.hc);
+    if c.inverted() == Some(true) {
+        update = update.inverted(false);
+        reset.push("Inverted");
+    }
+    if c.disabled() == Some(true) {
+        update = update.disabled(false);
+        reset.push("Disabled");
+    }
+    if c.failure_threshold() != Some(3) {
+        update = update.failure_threshold(3);
+        reset.push("FailureThreshold");
+    }
+    if c.resource_path() != Some("/health") {
+        update = update.resource_path("/health");
+        reset.push("ResourcePath");
+    }
+    if !reset.is_empty() {
+        update.send().await.expect("harness reset");
+    }
+    reset
+}
+
+/// Waits until local AWS routes to the primary, the evaluation applies no inversion, the
+/// checkers' raw probes see the primary up, and the last change is older than the propagation.
+pub async fn settled(local: &LocalAws, hc: &str) {
+    let changes = format!("/healthchecks/{hc}/changes");
+    let status = format!("/healthchecks/{hc}");
+    let dns = format!("/dns/history?name=api.{ZONE}&type=A");
+    eventually("local AWS settled on the primary", Duration::from_secs(60), || {
+        let (changes, status, dns) =
+            (local.control("GET", &changes, None), local.control("GET", &status, None), local.control("GET", &dns, None));
+        async move {
+            let last_change = changes["changes"].as_array()?.last()?["atEpoch"].as_f64()?;
+            let inverted = changes["effective"].as_array()?.last()?["inverted"].as_bool()?;
+            let on_primary = dns["history"]
+                .as_array()?
+                .last()?
+                .get("values")?
+                .as_array()?
+                .iter()
+                .any(|v| v.as_str().is_some_and(|s| s.trim_end_matches('.') == "127.0.0.1"));
+            let up = status["healthy"] == true && status["rawHealthy"] == true;
+            (!inverted && up && on_primary && now() - last_change > PROPAGATION + 0.5).then_some(())
+        }
+    })
+    .await;
+}

@@ -69,12 +69,7 @@ impl Cli {
 }
 
 fn log_file(path: &Path) -> Stdio {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map(Stdio::from)
-        .unwrap_or_else(|_| Stdio::null())
+    std::fs::OpenOptions::new().create(true).append(true).open(path).map(Stdio::from).unwrap_or_else(|_| Stdio::null())
 }
 
 /// `regional-failover run` watching one namespace, with drills enabled and the fail-safe role.

@@ -13,6 +13,9 @@ use super::{
 };
 use crate::support::localaws::LocalAws;
 
+/// The drill's writes: a request of these delayed past its client's timeout still changes AWS.
+const WRITES: [&str; 3] = ["UpdateHealthCheck", "CreateSchedule", "DeleteSchedule"];
+
 /// One AWS fault rule as injected.
 pub struct Injected {
     pub id: String,
@@ -48,7 +51,14 @@ impl Book {
         }
         let rule = local.control("POST", "/faults", Some(&body));
         let id = rule["id"].as_str().expect("fault id").to_string();
-        self.aws.push(Injected { id, fault: fault.clone(), added: now(), removed: None, hits: Vec::new(), vanished: None });
+        self.aws.push(Injected {
+            id,
+            fault: fault.clone(),
+            added: now(),
+            removed: None,
+            hits: Vec::new(),
+            vanished: None,
+        });
     }
 
     pub fn remove_aws(&mut self, local: &LocalAws, i: usize) {
@@ -99,7 +109,8 @@ impl Book {
     pub fn clear(&mut self, local: &LocalAws) -> f64 {
         self.follow(local);
         let dns = local.control("GET", "/dns/faults", None);
-        self.dns_hits = dns["faults"].as_array().into_iter().flatten().filter_map(|f| f["hits"].as_u64()).sum::<u64>() as usize;
+        self.dns_hits =
+            dns["faults"].as_array().into_iter().flatten().filter_map(|f| f["hits"].as_u64()).sum::<u64>() as usize;
         local.control("DELETE", "/faults", None);
         local.control("DELETE", "/dns/faults", None);
         let at = now();
@@ -109,8 +120,10 @@ impl Book {
         for d in &mut self.dns {
             d.3.get_or_insert(at);
         }
+        // Only writes matter: a delayed read changes nothing when it is finally answered.
         self.aws
             .iter()
+            .filter(|r| WRITES.contains(&r.fault.operation))
             .filter_map(|r| match r.fault.kind {
                 AwsKind::LatencyMs(ms) => r.hits.iter().map(|t| t + ms as f64 / 1000.0).reduce(f64::max),
                 _ => None,
@@ -138,6 +151,12 @@ impl Book {
 
     pub fn aws_hits(&self) -> usize {
         self.aws.iter().map(|r| r.hits.len()).sum()
+    }
+
+    /// Each fault as injected, with its hits.
+    pub fn describe(&self) -> Vec<String> {
+        let aws = self.aws.iter().map(|r| format!("{} ({} hits)", r.fault, r.hits.len()));
+        aws.chain(self.dns.iter().map(|d| d.1.to_string())).collect()
     }
 }
 

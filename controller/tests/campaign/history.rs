@@ -187,7 +187,8 @@ pub fn fetch(local: &LocalAws, hc: &str, since: f64) -> History {
 /// Changes of the check since `since` (the harness's trigger for "at injection" actions).
 pub fn changes_since(local: &LocalAws, hc: &str, since: f64) -> Vec<Change> {
     let v = local.control("GET", &format!("/healthchecks/{hc}/changes?since={since}"), None);
-    let mut out: Vec<Change> = v["changes"].as_array().map(|a| a.iter().map(parse_change).collect()).unwrap_or_default();
+    let mut out: Vec<Change> =
+        v["changes"].as_array().map(|a| a.iter().map(parse_change).collect()).unwrap_or_default();
     out.sort_by_key(|c| c.seq);
     out
 }

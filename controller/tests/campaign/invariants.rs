@@ -112,10 +112,19 @@ pub fn injections(h: &History, f: &Facts) -> (Vec<Injection>, Vec<Violation>) {
             }
             (Some(true), Actor::Drill(by), _) => {
                 if let Some(i) = open {
-                    let text = format!("{by} injected (seq {}) while {}'s injection (seq {}) was open", c.seq, out[i].by, out[i].seq);
+                    let text = format!(
+                        "{by} injected (seq {}) while {}'s injection (seq {}) was open",
+                        c.seq, out[i].by, out[i].seq
+                    );
                     bad.push(violation("b", out[i].at, c.at, text));
                 }
-                out.push(Injection { by: by.clone(), seq: c.seq, at: c.at, restored: None, deadline: deadline(h, f, c.at) });
+                out.push(Injection {
+                    by: by.clone(),
+                    seq: c.seq,
+                    at: c.at,
+                    restored: None,
+                    deadline: deadline(h, f, c.at),
+                });
                 open = Some(out.len() - 1);
             }
             (_, Actor::Drill(by), Some(i)) => {
@@ -184,7 +193,11 @@ fn invert_spans(f: &Facts, injected: f64) -> (f64, f64) {
 
 /// Time a killed operator was kept dead within `[from, to]`, plus RESTART for each.
 fn dead_time(f: &Facts, from: f64, to: f64) -> f64 {
-    f.dead.iter().filter(|(k, r)| *k <= to && r + RESTART >= from).map(|(k, r)| (r - k.max(from)).max(0.0) + RESTART).sum()
+    f.dead
+        .iter()
+        .filter(|(k, r)| *k <= to && r + RESTART >= from)
+        .map(|(k, r)| (r - k.max(from)).max(0.0) + RESTART)
+        .sum()
 }
 
 /// The latest moment the evaluation may still apply injection `k` during an outage from `d`.
@@ -233,7 +246,11 @@ pub fn check(h: &History, f: &Facts) -> (Vec<Injection>, Vec<Violation>) {
                      (down since {:.1}s, allowed until {:.1}s)",
                     k.seq,
                     k.by,
-                    if inverted_until.is_finite() { format!("{:.1}s", inverted_until - f.begin) } else { "the end".into() },
+                    if inverted_until.is_finite() {
+                        format!("{:.1}s", inverted_until - f.begin)
+                    } else {
+                        "the end".into()
+                    },
                     d - f.begin,
                     allowed - f.begin
                 );
@@ -248,7 +265,12 @@ pub fn check(h: &History, f: &Facts) -> (Vec<Injection>, Vec<Violation>) {
                 "c",
                 k.at,
                 f.end,
-                format!("injection seq {} by {} was never restored (deadline {:.1}s)", k.seq, k.by, k.deadline - f.begin),
+                format!(
+                    "injection seq {} by {} was never restored (deadline {:.1}s)",
+                    k.seq,
+                    k.by,
+                    k.deadline - f.begin
+                ),
             )),
             Some((at, seq, who)) if *at > k.deadline + POLL => bad.push(violation(
                 "c",
@@ -277,7 +299,8 @@ pub fn overwrites(changes: &[Change]) -> Vec<Violation> {
     for (i, c) in applied.iter().enumerate() {
         if c.actor.is_drill_side() {
             for field in c.fields.keys().filter(|k| k.as_str() != "Inverted") {
-                let text = format!("{} changed {field} (seq {}): drills may only change Inverted", c.actor.short(), c.seq);
+                let text =
+                    format!("{} changed {field} (seq {}): drills may only change Inverted", c.actor.short(), c.seq);
                 bad.push(violation("d", c.at, c.at, text));
             }
         }

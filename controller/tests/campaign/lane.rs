@@ -65,8 +65,7 @@ impl Lane {
         let g = drill_ground::ground(ZONE, "").await;
         g.local.control("POST", "/settings", Some(&json!({"route53ConfigPropagationSeconds": PROPAGATION})));
         let manifest = g._dir.path().join("campaign.yaml");
-        let yaml =
-            drill_ground::manifest_yaml(OBJECT, "default", &g.zone, ZONE, &g.hc, g.port, &g.local, TIMEOUT, "");
+        let yaml = drill_ground::manifest_yaml(OBJECT, "default", &g.zone, ZONE, &g.hc, g.port, &g.local, TIMEOUT, "");
         std::fs::write(&manifest, yaml).expect("manifest written");
         let r53 = g.local.route53().await;
         let scheduler = aws_sdk_scheduler::Client::new(&g.local.sdk_config("us-east-1").await);
@@ -116,7 +115,8 @@ impl Lane {
         ops.generation[which] += 1;
         let session = format!("op-{}-{}", ["a", "b"][which], ops.generation[which]);
         let log = self.logs.path().join(format!("{session}.log"));
-        ops.procs[which] = Some(OperatorProc::start(&self.g, &ops.cluster.kubeconfig, NAMESPACES[which], &session, &log));
+        ops.procs[which] =
+            Some(OperatorProc::start(&self.g, &ops.cluster.kubeconfig, NAMESPACES[which], &session, &log));
         session
     }
 

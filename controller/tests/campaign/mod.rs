@@ -17,8 +17,12 @@ pub mod settle;
 /// The seeds CI runs (`tests/run-all`): every seed divisible by 7 is an operator run.
 pub const CI_SEEDS: std::ops::RangeInclusive<u64> = 1..=42;
 
-/// `RF_CAMPAIGN_SEED=S RF_CAMPAIGN_RUNS=N`: seeds S, S+1 … S+N-1; otherwise the CI list.
+/// `RF_CAMPAIGN_SEED=S RF_CAMPAIGN_RUNS=N`: seeds S, S+1 … S+N-1; `RF_CAMPAIGN_SEEDS=a,b,c`: those;
+/// otherwise the CI list.
 pub fn seeds() -> Vec<u64> {
+    if let Ok(list) = std::env::var("RF_CAMPAIGN_SEEDS") {
+        return list.split(',').filter_map(|s| s.trim().parse().ok()).collect();
+    }
     let var = |name: &str| std::env::var(name).ok().and_then(|v| v.trim().parse::<u64>().ok());
     match (var("RF_CAMPAIGN_SEED"), var("RF_CAMPAIGN_RUNS")) {
         (None, None) => CI_SEEDS.collect(),

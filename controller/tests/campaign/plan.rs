@@ -97,9 +97,14 @@ pub enum Mode {
 /// Who asks for a drill, and when (seconds after the run's start).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Driver {
-    Cli { at: f64 },
+    Cli {
+        at: f64,
+    },
     /// Annotates the object watched by operator `which` (0 or 1: two namespaces, one check).
-    Operator { which: usize, at: f64 },
+    Operator {
+        which: usize,
+        at: f64,
+    },
 }
 
 /// A drill phase of the operator's record in which to kill it with SIGKILL.
@@ -154,8 +159,12 @@ fn when(rng: &mut Rng) -> When {
     }
 }
 
+/// The drill's writes and in-flight reads weigh more: that is where a fault can change the outcome.
+const WEIGHTS: [f64; 13] = [2.0, 2.0, 3.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0, 1.5];
+
 fn aws_fault(rng: &mut Rng) -> AwsFault {
-    let (service, operation) = OPERATIONS[rng.usize(..OPERATIONS.len())];
+    let weighted: Vec<(f64, (&'static str, &'static str))> = WEIGHTS.iter().copied().zip(OPERATIONS).collect();
+    let (service, operation) = pick(rng, &weighted);
     let kind = match pick(rng, &[(0.35, 0), (0.25, 1), (0.16, 2), (0.12, 3), (0.12, 4)]) {
         0 => AwsKind::Throttle,
         1 => AwsKind::Error(if rng.bool() { 500 } else { 503 }),
@@ -209,7 +218,7 @@ pub fn draw(seed: u64) -> Plan {
         }
     }
     let n = pick(&mut rng, &[(0.15, 0), (0.5, 1), (0.25, 2), (0.1, 3)]);
-    let aws = (0..n).map(|_| aws_fault(&mut rng)).collect();
+    let aws: Vec<AwsFault> = (0..n).map(|_| aws_fault(&mut rng)).collect();
     let dns = if rng.f64() < 0.3 { vec![dns_fault(&mut rng)] } else { Vec::new() };
     let primary = (rng.f64() < 0.35).then(|| {
         let when = match pick(&mut rng, &[(0.15, 0), (0.35, 1), (0.3, 2), (0.2, 3)]) {
@@ -229,7 +238,11 @@ pub fn draw(seed: u64) -> Plan {
             1 => PersonChange::ResourcePath,
             _ => PersonChange::Disabled,
         };
-        let at = if rng.bool() { When::After(between(&mut rng, 0.0, 6.0)) } else { When::AtInjection(between(&mut rng, 0.0, 1.0)) };
+        let at = if rng.bool() {
+            When::After(between(&mut rng, 0.0, 6.0))
+        } else {
+            When::AtInjection(between(&mut rng, 0.0, 1.0))
+        };
         (change, at)
     });
     let kill = (mode == Mode::Operator && rng.f64() < 0.7).then(|| Kill {
@@ -237,8 +250,32 @@ pub fn draw(seed: u64) -> Plan {
         phase: KILL_PHASES[rng.usize(..KILL_PHASES.len())],
         restart_after: between(&mut rng, 0.0, 2.0),
     });
+    // Phases that pass in a blink are hit by slowing the call they wait on: the lock
+    // (CreateSchedule) for Injecting, the injecting UpdateHealthCheck for AwaitingFailover (the
+    // record says "may be injected" before the request is sent: write-ahead).
+    let mut aws: Vec<AwsFault> = aws;
+    let slow = |operation, ms| AwsFault {
+        service: if operation == "CreateSchedule" { "scheduler" } else { "route53" },
+        operation,
+        kind: AwsKind::LatencyMs(ms),
+        count: Some(1),
+        lasts: 1.0,
+        when: When::Before,
+    };
+    match kill.as_ref().map(|k| k.phase) {
+        Some("Injecting") => aws.push(slow("CreateSchedule", 1500)),
+        Some("AwaitingFailover") if rng.bool() => {
+            let ms = rng.u64(2000..=12_000);
+            aws.push(slow("UpdateHealthCheck", ms));
+        }
+        _ => {}
+    }
     let interrupt = (mode == Mode::Cli && rng.f64() < 0.08).then(|| {
-        if rng.bool() { When::After(between(&mut rng, 0.5, 3.0)) } else { When::AtInjection(between(&mut rng, 0.0, 2.0)) }
+        if rng.bool() {
+            When::After(between(&mut rng, 0.5, 3.0))
+        } else {
+            When::AtInjection(between(&mut rng, 0.0, 2.0))
+        }
     });
     Plan { seed, mode, lead, drivers, aws, dns, primary, secondary, person, kill, interrupt }
 }

@@ -53,6 +53,8 @@ pub struct RunReport {
     pub secs: f64,
     pub outcomes: Vec<String>,
     pub injected: Vec<String>,
+    /// The faults as injected, with their hits.
+    pub faults: Vec<String>,
     pub aws_hits: usize,
     pub dns_hits: usize,
     pub injections: usize,
@@ -63,14 +65,14 @@ pub struct RunReport {
 impl RunReport {
     pub fn line(&self) -> String {
         let mode = if self.mode == Mode::Operator { "op " } else { "cli" };
-        let faults = if self.injected.is_empty() { "no faults".into() } else { self.injected.join(",") };
+        let mut faults: Vec<String> = self.faults.clone();
+        faults.extend(self.injected.iter().filter(|k| !k.starts_with("aws:") && !k.starts_with("dns:")).cloned());
+        let faults = if faults.is_empty() { "no faults".into() } else { faults.join(", ") };
         format!(
-            "run {:>3} seed {:>5} {mode} {:>5.1}s [{faults}] hits {}/{} → {} | injections {} violations {}{}",
+            "run {:>3} seed {:>5} {mode} {:>5.1}s [{faults}] → {} | injections {} violations {}{}",
             self.index,
             self.seed,
             self.secs,
-            self.aws_hits,
-            self.dns_hits,
             self.outcomes.join(" "),
             self.injections,
             self.violations.len(),
@@ -93,6 +95,9 @@ pub fn assemble(
     injections: usize,
     violations: Vec<Violation>,
 ) -> RunReport {
+    if std::env::var("RF_CAMPAIGN_TRACE").is_ok_and(|v| v == "1") {
+        println!("trace of run {index} (seed {}):\n{}", plan.seed, trace(h, facts, &log));
+    }
     let violations = violations.into_iter().map(|v| (v.clone(), excerpt(h, facts, &log, &v))).collect();
     RunReport {
         index,
@@ -101,12 +106,19 @@ pub fn assemble(
         secs: end - begin,
         outcomes,
         injected: log.injected,
+        faults: book.describe(),
         aws_hits: book.aws_hits(),
         dns_hits: book.dns_hits,
         injections,
         violations,
         notes: log.notes,
     }
+}
+
+/// The whole run, as `excerpt` shows it (`RF_CAMPAIGN_TRACE=1`).
+pub fn trace(h: &History, f: &Facts, log: &Log) -> String {
+    let all = Violation { invariant: "trace", from: f.begin + 5.0, to: f.end - 5.0, text: String::new() };
+    excerpt(h, f, log, &all)
 }
 
 /// Everything local AWS and the harness recorded from 5 s before to 5 s after the violation.
@@ -119,7 +131,14 @@ pub fn excerpt(h: &History, f: &Facts, log: &Log, v: &Violation) -> String {
         let error = c.error.as_deref().map(|e| format!(" {e}")).unwrap_or_default();
         lines.push((
             c.at,
-            format!("change seq {} {} by {} v{:?}{error} {}", c.seq, c.kind, c.actor.short(), c.version_after, fields.join(", ")),
+            format!(
+                "change seq {} {} by {} v{:?}{error} {}",
+                c.seq,
+                c.kind,
+                c.actor.short(),
+                c.version_after,
+                fields.join(", ")
+            ),
         ));
     }
     for e in h.effective.iter().filter(|e| e.at >= a && e.at <= b) {
@@ -172,10 +191,7 @@ impl Totals {
             *self.outcomes.entry(outcome.to_string()).or_default() += 1;
         }
         for (v, excerpt) in &r.violations {
-            self.violations.push(format!(
-                "run {} (seed {}): ({}) {}\n{excerpt}",
-                r.index, r.seed, v.invariant, v.text
-            ));
+            self.violations.push(format!("run {} (seed {}): ({}) {}\n{excerpt}", r.index, r.seed, v.invariant, v.text));
         }
     }
 
@@ -185,7 +201,13 @@ impl Totals {
         let _ = writeln!(
             s,
             "campaign: {} runs ({} with operators) in {:.0}s, {faults} faults injected ({} AWS fault hits, {} DNS fault hits), {} injections, {} invariant violations",
-            self.runs, self.operator_runs, self.secs, self.aws_hits, self.dns_hits, self.injections, self.violations.len()
+            self.runs,
+            self.operator_runs,
+            self.secs,
+            self.aws_hits,
+            self.dns_hits,
+            self.injections,
+            self.violations.len()
         );
         let _ = writeln!(s, "  faults by kind: {}", join(&self.faults));
         let _ = writeln!(s, "  drills by outcome: {}", join(&self.outcomes));

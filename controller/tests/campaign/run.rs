@@ -123,16 +123,20 @@ pub async fn run(lane: &mut Lane, index: usize, plan: &Plan) -> RunReport {
         book.follow(&lane.g.local);
         if moments.injection.is_none() || moments.restore.is_none() {
             let changes = history::changes_since(&lane.g.local, &hc, begin);
-            if let Some(inj) = changes.iter().find(|c| matches!(c.actor, Actor::Drill(_)) && c.inverted_to() == Some(true)) {
+            if let Some(inj) =
+                changes.iter().find(|c| matches!(c.actor, Actor::Drill(_)) && c.inverted_to() == Some(true))
+            {
                 moments.injection.get_or_insert(inj.at);
                 let back = changes.iter().find(|c| c.seq > inj.seq && c.inverted_to() == Some(false));
                 moments.restore = back.map(|c| c.at);
             }
         }
-        let (due, rest): (Vec<_>, Vec<_>) = todo.into_iter().partition(|(w, _)| moments.due(*w).is_some_and(|d| d <= t));
+        let (due, rest): (Vec<_>, Vec<_>) =
+            todo.into_iter().partition(|(w, _)| moments.due(*w).is_some_and(|d| d <= t));
         todo = rest;
         for (when, what) in due {
-            act(lane, plan, what, when, index, &mut book, &mut log, &mut clis, &mut annotated, &mut person, &mut timed).await;
+            act(lane, plan, what, when, index, &mut book, &mut log, &mut clis, &mut annotated, &mut person, &mut timed)
+                .await;
         }
         let (now_due, later): (Vec<_>, Vec<_>) = timed.into_iter().partition(|(at, _, _)| *at <= t);
         timed = later;

@@ -70,8 +70,11 @@ pub async fn settled(local: &LocalAws, hc: &str) {
     let status = format!("/healthchecks/{hc}");
     let dns = format!("/dns/history?name=api.{ZONE}&type=A");
     eventually("local AWS settled on the primary", Duration::from_secs(60), || {
-        let (changes, status, dns) =
-            (local.control("GET", &changes, None), local.control("GET", &status, None), local.control("GET", &dns, None));
+        let (changes, status, dns) = (
+            local.control("GET", &changes, None),
+            local.control("GET", &status, None),
+            local.control("GET", &dns, None),
+        );
         async move {
             let last_change = changes["changes"].as_array()?.last()?["atEpoch"].as_f64()?;
             let inverted = changes["effective"].as_array()?.last()?["inverted"].as_bool()?;

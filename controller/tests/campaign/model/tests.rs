@@ -58,7 +58,8 @@ fn a_restore_waits_out_a_rule_that_ends() {
 
 #[test]
 fn a_window_makes_every_overlapping_rule_permanent() {
-    let early = Rule { operation: "UpdateHealthCheck".into(), kind: Kind::Throttle, count: None, from: 0.0, until: 1.0 };
+    let early =
+        Rule { operation: "UpdateHealthCheck".into(), kind: Kind::Throttle, count: None, from: 0.0, until: 1.0 };
     let late = Rule { from: 50.0, until: 60.0, ..early.clone() };
     let mut sim = Sim::window(&[early, late], 0.5, 10.0);
     assert!(!sim.call("UpdateHealthCheck", 100.0).ok, "the early rule counts at any time");

@@ -27,21 +27,34 @@ use campaign::{
 async fn drill_fault_campaign() {
     let seeds = campaign::seeds();
     let verbose = campaign::verbose();
-    let mut plans: Vec<plan::Plan> = seeds.iter().map(|s| plan::draw(*s)).collect();
-    // CLI runs first: the control plane starts meanwhile.
-    plans.sort_by_key(|p| (p.mode == Mode::Operator, p.seed));
-    let mut lane = Lane::new(plans.iter().any(|p| p.mode == Mode::Operator)).await;
+    let plans: Vec<plan::Plan> = seeds.iter().map(|s| plan::draw(*s)).collect();
+    let lanes = campaign::lanes(plans);
+    let total: usize = lanes.iter().map(Vec::len).sum();
+    // Each lane is a ground of its own (local AWS, Terraform baseline, its own health check); runs
+    // on one lane follow each other, lanes run side by side: most of a run is waiting.
+    let tasks = lanes.into_iter().enumerate().map(|(l, runs)| {
+        tokio::spawn(async move {
+            let mut lane = Lane::new(runs.iter().any(|(_, p)| p.mode == Mode::Operator)).await;
+            let mut reports = Vec::new();
+            for (i, plan) in runs {
+                let report = run::run(&mut lane, i, &plan).await;
+                if verbose {
+                    println!("lane {l} {i}/{total} {}", report.line());
+                }
+                for (v, excerpt) in &report.violations {
+                    println!("VIOLATION run {i} seed {} ({}): {}\n{excerpt}", report.seed, v.invariant, v.text);
+                }
+                reports.push(report);
+            }
+            reports
+        })
+    });
+    let reports = futures::future::join_all(tasks.collect::<Vec<_>>()).await;
     let mut totals = Totals::default();
-    let total = plans.len();
-    for (i, plan) in plans.iter().enumerate() {
-        let report = run::run(&mut lane, i + 1, plan).await;
-        if verbose {
-            println!("{}/{total} {}", i + 1, report.line());
-        }
-        for (v, excerpt) in &report.violations {
-            println!("VIOLATION run {} seed {} ({}): {}\n{excerpt}", report.index, report.seed, v.invariant, v.text);
-        }
-        totals.add(&report);
+    let mut reports: Vec<_> = reports.into_iter().flat_map(|r| r.expect("lane ran")).collect();
+    reports.sort_by_key(|r| r.index);
+    for r in &reports {
+        totals.add(r);
     }
     let summary = totals.summary();
     println!("{summary}");

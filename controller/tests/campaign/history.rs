@@ -178,7 +178,8 @@ fn trim_before<T>(timeline: &mut Vec<T>, at: impl Fn(&T) -> f64, since: f64) {
 
 /// Reads the run's history from local AWS's control API.
 pub fn fetch(local: &LocalAws, hc: &str, since: f64) -> History {
-    let changes = local.control("GET", &format!("/healthchecks/{hc}/changes"), None);
+    // Before `since` the check was settled: not inverted.
+    let changes = local.control("GET", &format!("/healthchecks/{hc}/changes?since={since}"), None);
     let check = local.control("GET", &format!("/healthchecks/{hc}"), None);
     let fired = local.control("GET", "/scheduler/fired", None);
     parse(&changes, &check, &fired, since)

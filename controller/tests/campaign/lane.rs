@@ -53,7 +53,7 @@ pub struct Lane {
     pub scheduler: aws_sdk_scheduler::Client,
     /// Root key `local`: a person's concurrent changes.
     pub person: aws_sdk_route53::Client,
-    pub logs: tempfile::TempDir,
+    pub logs: Logs,
     pub ops: Option<Ops>,
     cluster: Option<std::thread::JoinHandle<Cluster>>,
 }
@@ -76,7 +76,15 @@ impl Lane {
             .load()
             .await;
         let person = aws_sdk_route53::Client::new(&person_config);
-        let logs = tempfile::tempdir().expect("log dir");
+        // RF_CAMPAIGN_LOGS=DIR keeps every driver's log (stderr) there.
+        let logs = match std::env::var("RF_CAMPAIGN_LOGS") {
+            Ok(dir) => {
+                std::fs::create_dir_all(&dir).expect("log dir");
+                tempfile::Builder::new().prefix("lane").tempdir_in(dir).expect("log dir").keep().into()
+            }
+            Err(_) => Logs::Temp(tempfile::tempdir().expect("log dir")),
+        };
+        super::settle::settled(&g.local, &g.hc, 0.0).await;
         Lane { g, manifest, r53, scheduler, person, logs, ops: None, cluster }
     }
 
@@ -122,6 +130,27 @@ impl Lane {
 
     pub fn log_path(&self, name: &str) -> PathBuf {
         self.logs.path().join(name)
+    }
+}
+
+/// Where drivers' logs go: a temp dir, or one that is kept.
+pub enum Logs {
+    Temp(tempfile::TempDir),
+    Kept(PathBuf),
+}
+
+impl From<PathBuf> for Logs {
+    fn from(p: PathBuf) -> Logs {
+        Logs::Kept(p)
+    }
+}
+
+impl Logs {
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            Logs::Temp(t) => t.path(),
+            Logs::Kept(p) => p,
+        }
     }
 }
 

@@ -132,6 +132,8 @@ pub struct Plan {
     pub kill: Option<Kill>,
     /// SIGINT to the first CLI.
     pub interrupt: Option<When>,
+    /// SIGKILL to the first CLI: only its fail-safe restores.
+    pub cli_kill: Option<When>,
 }
 
 fn pick<T: Clone>(rng: &mut Rng, items: &[(f64, T)]) -> T {
@@ -198,7 +200,7 @@ fn dns_fault(rng: &mut Rng) -> DnsFault {
 /// The plan of the run with this seed.
 pub fn draw(seed: u64) -> Plan {
     let mut rng = Rng::with_seed(seed);
-    let mode = if seed % OPERATOR_EVERY == 0 { Mode::Operator } else { Mode::Cli };
+    let mode = if seed.is_multiple_of(OPERATOR_EVERY) { Mode::Operator } else { Mode::Cli };
     let mut drivers = Vec::new();
     match mode {
         Mode::Cli => {
@@ -277,7 +279,8 @@ pub fn draw(seed: u64) -> Plan {
             When::AtInjection(between(&mut rng, 0.0, 2.0))
         }
     });
-    Plan { seed, mode, lead, drivers, aws, dns, primary, secondary, person, kill, interrupt }
+    let cli_kill = (mode == Mode::Cli && rng.f64() < 0.03).then(|| When::AtInjection(between(&mut rng, 0.0, 1.0)));
+    Plan { seed, mode, lead, drivers, aws, dns, primary, secondary, person, kill, interrupt, cli_kill }
 }
 
 impl fmt::Display for When {
@@ -345,5 +348,6 @@ mod tests {
         }
         assert!(plans.iter().any(|p| p.drivers.len() == 3));
         assert!(plans.iter().any(|p| p.person.is_some()) && plans.iter().any(|p| !p.dns.is_empty()));
+        assert!(plans.iter().any(|p| p.cli_kill.is_some()) && plans.iter().any(|p| p.interrupt.is_some()));
     }
 }

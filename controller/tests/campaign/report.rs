@@ -210,8 +210,26 @@ impl Totals {
             self.violations.len()
         );
         let _ = writeln!(s, "  faults by kind: {}", join(&self.faults));
-        let _ = writeln!(s, "  drills by outcome: {}", join(&self.outcomes));
+        let mut by_class: BTreeMap<String, usize> = BTreeMap::new();
+        for (outcome, n) in &self.outcomes {
+            *by_class.entry(class(outcome).into()).or_default() += n;
+        }
+        let started: usize = self.outcomes.values().sum();
+        let _ = writeln!(s, "  drills: {started} started: {}", join(&by_class));
+        let _ = writeln!(s, "  drills by outcome/reason: {}", join(&self.outcomes));
         s
+    }
+}
+
+/// Succeeded; refused (ended in preflight, nothing changed); aborted (stopped, restored); failed
+/// after injecting (failover or failback timeout, standby not serving); no record (killed).
+pub fn class(outcome: &str) -> &'static str {
+    match outcome.split_once('/') {
+        Some(("Succeeded", _)) => "succeeded",
+        Some(("Aborted", _)) => "aborted",
+        Some(("Failed", "FailoverTimeout" | "FailbackTimeout" | "StandbyNotServing")) => "failed",
+        Some(("Failed", _)) => "refused",
+        _ => "no record",
     }
 }
 

@@ -11,11 +11,11 @@ use super::{
     drivers::Cli,
     faults::Book,
     history::{self, Actor},
-    invariants::{self, Facts, Outage, POLL, Violation},
-    lane::{INTERVAL, Lane, NAMESPACES, OBJECT, PROPAGATION, TIMEOUT, annotate},
-    plan::{Driver, Mode, PersonChange, Plan, When},
+    invariants::Outage,
+    lane::{Lane, NAMESPACES, OBJECT, TIMEOUT, annotate},
+    plan::{Driver, Kill, Mode, PersonChange, Plan, When},
     report::{self, RunReport},
-    settle::{self, now},
+    settle::now,
 };
 
 /// A run whose drivers have not all ended this long after they started is stuck.
@@ -30,6 +30,7 @@ enum What {
     StopSecondary,
     Person,
     Interrupt,
+    KillCli,
 }
 
 /// The harness's own log: what it did, when (for the excerpts and the facts).
@@ -43,7 +44,7 @@ pub struct Log {
 }
 
 impl Log {
-    fn note(&mut self, text: String) {
+    pub(super) fn note(&mut self, text: String) {
         self.events.push((now(), text));
     }
 }
@@ -77,6 +78,7 @@ fn planned(plan: &Plan) -> Vec<(When, What)> {
     out.extend(plan.secondary.as_ref().map(|o| (o.when, What::StopSecondary)));
     out.extend(plan.person.as_ref().map(|(_, w)| (*w, What::Person)));
     out.extend(plan.interrupt.map(|w| (w, What::Interrupt)));
+    out.extend(plan.cli_kill.map(|w| (w, What::KillCli)));
     for (i, d) in plan.drivers.iter().enumerate() {
         let at = match d {
             Driver::Cli { at } | Driver::Operator { at, .. } => *at,
@@ -93,11 +95,11 @@ fn order(phase: &str) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-async fn record(lane: &Lane, which: usize) -> Option<RegionalFailover> {
+pub(super) async fn record(lane: &Lane, which: usize) -> Option<RegionalFailover> {
     lane.ops.as_ref()?.api(which).get(OBJECT).await.ok()
 }
 
-fn drill_of(rf: &RegionalFailover, begin: f64) -> (Option<DrillRecord>, Option<DrillRecord>) {
+pub(super) fn drill_of(rf: &RegionalFailover, begin: f64) -> (Option<DrillRecord>, Option<DrillRecord>) {
     let d = rf.status.as_ref().and_then(|s| s.drill.as_ref());
     let since = |r: &&DrillRecord| r.started_at.timestamp_millis() as f64 / 1000.0 >= begin;
     (d.and_then(|d| d.current.as_ref()).filter(since).cloned(), d.and_then(|d| d.last.as_ref()).filter(since).cloned())
@@ -143,26 +145,10 @@ pub async fn run(lane: &mut Lane, index: usize, plan: &Plan) -> RunReport {
         for (_, what, i) in now_due {
             undo(lane, what, i, &mut book, &mut log);
         }
-        if let (Some(k), false) = (&plan.kill, killed) {
-            if let Some(rf) = record(lane, k.which).await {
-                match drill_of(&rf, begin) {
-                    (Some(cur), _) if order(&format!("{:?}", cur.phase)) >= order(k.phase) => {
-                        if let Some(p) = lane.ops.as_mut().and_then(|o| o.procs[k.which].as_mut()) {
-                            p.kill9();
-                        }
-                        log.note(format!("kill -9 operator {} in {:?}", NAMESPACES[k.which], cur.phase));
-                        log.injected.push(format!("kill9:{:?}", cur.phase));
-                        log.dead.push((now(), f64::INFINITY));
-                        restart_at = Some(now() + k.restart_after);
-                        killed = true;
-                    }
-                    (None, Some(_)) => {
-                        log.notes.push(format!("kill skipped: the drill ended before {}", k.phase));
-                        killed = true;
-                    }
-                    _ => {}
-                }
-            }
+        if let (Some(k), false) = (&plan.kill, killed)
+            && let Some(rf) = record(lane, k.which).await
+        {
+            (killed, restart_at) = kill_in_phase(lane, k, &rf, begin, &mut log);
         }
         if restart_at.is_some_and(|r| r <= t) {
             let which = plan.kill.as_ref().map_or(0, |k| k.which);
@@ -197,7 +183,28 @@ pub async fn run(lane: &mut Lane, index: usize, plan: &Plan) -> RunReport {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    cleanup(lane, index, plan, begin, book, log, clis, annotated, person, stuck).await
+    super::cleanup::cleanup(lane, index, plan, begin, book, log, clis, annotated, person, stuck).await
+}
+
+/// Kills operator `k.which` once its drill of this run reached `k.phase` (or a later one); returns
+/// (done with the kill, when to restart it).
+fn kill_in_phase(lane: &mut Lane, k: &Kill, rf: &RegionalFailover, begin: f64, log: &mut Log) -> (bool, Option<f64>) {
+    match drill_of(rf, begin) {
+        (Some(cur), _) if order(&format!("{:?}", cur.phase)) >= order(k.phase) => {
+            if let Some(p) = lane.ops.as_mut().and_then(|o| o.procs[k.which].as_mut()) {
+                p.kill9();
+            }
+            log.note(format!("kill -9 operator {} in {:?}", NAMESPACES[k.which], cur.phase));
+            log.injected.push(format!("kill9:{:?}", cur.phase));
+            log.dead.push((now(), f64::INFINITY));
+            (true, Some(now() + k.restart_after))
+        }
+        (None, Some(_)) => {
+            log.notes.push(format!("kill skipped: the drill ended before {}", k.phase));
+            (true, None)
+        }
+        _ => (false, None),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -280,6 +287,14 @@ async fn act(
                 }
             }));
         }
+        What::KillCli => {
+            if let Some(c) = clis.first() {
+                c.signal("KILL");
+                log.note(format!("kill -9 {} {when}", c.session));
+                log.injected.push("cli-kill9".into());
+                log.dead.push((now(), f64::INFINITY));
+            }
+        }
         What::Interrupt => {
             if let Some(c) = clis.first() {
                 c.signal("INT");
@@ -302,101 +317,10 @@ fn undo(lane: &mut Lane, what: &str, i: usize, book: &mut Book, log: &mut Log) {
     }
 }
 
-fn start_primary(lane: &mut Lane, log: &mut Log) {
+pub(super) fn start_primary(lane: &mut Lane, log: &mut Log) {
     if let Some(o) = log.outages.last_mut().filter(|o| o.start.is_infinite()) {
         lane.g.primary.start();
         o.start = now();
         log.note("primary started".into());
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn cleanup(
-    lane: &mut Lane,
-    index: usize,
-    plan: &Plan,
-    begin: f64,
-    mut book: Book,
-    mut log: Log,
-    clis: Vec<Cli>,
-    annotated: Vec<usize>,
-    person: Option<tokio::task::JoinHandle<String>>,
-    stuck: bool,
-) -> RunReport {
-    let drivers_done = now();
-    let drained = book.clear(&lane.g.local);
-    start_primary(lane, &mut log);
-    if log.events.iter().any(|(_, e)| e.starts_with("secondary stopped"))
-        && !log.events.iter().any(|(_, e)| e == "secondary started")
-    {
-        lane.g.secondary.start();
-        log.note("secondary started".into());
-    }
-    if let Some(p) = person {
-        let result = p.await.unwrap_or_else(|e| format!("panicked: {e}"));
-        log.note(format!("person's change {result}"));
-    }
-    // Requests delayed by latency faults are still applied when their delay ends.
-    let wait = (drained - now()).max(0.0);
-    tokio::time::sleep(Duration::from_secs_f64(wait + 0.3)).await;
-    // Still inverted: only the fail-safe is left; it fires at the deadline.
-    let changes = history::changes_since(&lane.g.local, &lane.g.hc, begin);
-    let last_injection = changes.iter().rev().find(|c| c.inverted_to() == Some(true)).map(|c| c.at);
-    if settle::config(lane).await.inverted() == Some(true) {
-        let until = last_injection.unwrap_or(begin) + f64::from(TIMEOUT) + POLL + 3.0;
-        log.note("still inverted after the drivers ended: waiting for the fail-safe".into());
-        while now() < until && settle::config(lane).await.inverted() == Some(true) {
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-    }
-    // A lock left behind (a killed driver's late CreateSchedule, a release that failed) keeps every
-    // drill of the check out until its fail-safe fires; nothing is inverted and nothing is in
-    // flight any more, so the harness removes it to keep the campaign short.
-    if let Some(at) = settle::lock(lane).await {
-        log.notes.push(format!("orphan lock {at} deleted by the harness"));
-        settle::delete_lock(lane).await;
-    }
-    let reset = settle::reset_check(lane).await;
-    if !reset.is_empty() {
-        log.note(format!("harness reset {reset:?}"));
-    }
-    settle::settled(&lane.g.local, &lane.g.hc).await;
-    let end = now();
-    let h = history::fetch(&lane.g.local, &lane.g.hc, begin - 0.1);
-    let person_ft = h
-        .changes
-        .iter()
-        .filter(|c| c.applied() && c.actor == Actor::Person)
-        .filter_map(|c| c.fields.get("FailureThreshold").and_then(|(_, a)| a.as_u64()))
-        .max()
-        .unwrap_or(3) as u32;
-    let facts = Facts {
-        begin,
-        end,
-        interval: INTERVAL,
-        propagation: PROPAGATION,
-        timeout: f64::from(TIMEOUT),
-        failure_threshold_max: person_ft.max(3),
-        outages: log.outages.clone(),
-        rules: book.rules(),
-        dead: log.dead.clone(),
-    };
-    let (injections, mut violations) = invariants::check(&h, &facts);
-    if stuck {
-        violations.push(Violation {
-            invariant: "liveness",
-            from: begin,
-            to: drivers_done,
-            text: "the drivers did not end in time".into(),
-        });
-    }
-    let mut outcomes: Vec<String> = clis.iter().map(|c| format!("{}={}", c.session, c.outcome())).collect();
-    for which in annotated {
-        if let Some(rf) = record(lane, which).await {
-            let last = drill_of(&rf, begin).1;
-            let text = last.map_or("none".into(), |r| format!("{:?}/{}", r.phase, r.reason.unwrap_or_default()));
-            outcomes.push(format!("op-{}={text}", ["a", "b"][which]));
-        }
-    }
-    report::assemble(index, plan, begin, end, &h, &facts, &book, log, outcomes, injections.len(), violations)
 }

@@ -24,11 +24,11 @@ pub async fn config(lane: &Lane) -> HealthCheckConfig {
     out.health_check().and_then(|h| h.health_check_config()).expect("config").clone()
 }
 
-/// The lock (fail-safe) schedule, if one exists: its `at()` expression.
+/// The lock (fail-safe) schedule, if one exists: its `at()` expression and holder.
 pub async fn lock(lane: &Lane) -> Option<String> {
     let name = lock_name(&lane.g.hc);
     let out = lane.scheduler.get_schedule().name(&name).group_name(GROUP).send().await.ok()?;
-    Some(out.schedule_expression().unwrap_or_default().to_string())
+    Some(format!("{} held by {}", out.schedule_expression().unwrap_or_default(), out.description().unwrap_or("?")))
 }
 
 pub async fn delete_lock(lane: &Lane) {
@@ -65,10 +65,12 @@ pub async fn reset_check(lane: &Lane) -> Vec<&'static str> {
 
 /// Waits until local AWS routes to the primary, the evaluation applies no inversion, the
 /// checkers' raw probes see the primary up, and the last change is older than the propagation.
-pub async fn settled(local: &LocalAws, hc: &str) {
-    let changes = format!("/healthchecks/{hc}/changes");
+/// `since`: the start of the run, when local AWS was settled on the primary (only the history
+/// since then is read: it grows with every run, and this is asked every 50 ms).
+pub async fn settled(local: &LocalAws, hc: &str, since: f64) {
+    let changes = format!("/healthchecks/{hc}/changes?since={since}");
     let status = format!("/healthchecks/{hc}");
-    let dns = format!("/dns/history?name=api.{ZONE}&type=A");
+    let dns = format!("/dns/history?name=api.{ZONE}&type=A&since={since}");
     eventually("local AWS settled on the primary", Duration::from_secs(60), || {
         let (changes, status, dns) = (
             local.control("GET", &changes, None),
@@ -76,17 +78,19 @@ pub async fn settled(local: &LocalAws, hc: &str) {
             local.control("GET", &dns, None),
         );
         async move {
-            let last_change = changes["changes"].as_array()?.last()?["atEpoch"].as_f64()?;
-            let inverted = changes["effective"].as_array()?.last()?["inverted"].as_bool()?;
-            let on_primary = dns["history"]
-                .as_array()?
-                .last()?
-                .get("values")?
-                .as_array()?
-                .iter()
-                .any(|v| v.as_str().is_some_and(|s| s.trim_end_matches('.') == "127.0.0.1"));
-            let up = status["healthy"] == true && status["rawHealthy"] == true;
-            (!inverted && up && on_primary && now() - last_change > PROPAGATION + 0.5).then_some(())
+            let last_change = match changes["changes"].as_array()?.last() {
+                Some(c) => c["atEpoch"].as_f64()?,
+                None => since,
+            };
+            let on_primary = match dns["history"].as_array()?.last() {
+                Some(h) => h["values"]
+                    .as_array()?
+                    .iter()
+                    .any(|v| v.as_str().is_some_and(|s| s.trim_end_matches('.') == "127.0.0.1")),
+                None => true,
+            };
+            let up = status["healthy"] == true && status["rawHealthy"] == true && status["inverted"] == false;
+            (up && on_primary && now() - last_change > PROPAGATION + 0.5).then_some(())
         }
     })
     .await;

@@ -115,6 +115,10 @@ fn a_the_bound_grows_with_faults_on_the_restore_path_and_dead_operators() {
     let mut f = facts(&[(12.0, 50.0)]);
     f.dead = vec![(11.0, 14.0)];
     assert!(check(&h, &f).1.is_empty(), "an operator dead from 11 to 14 restores after its restart");
+    // A driver killed for good: only the fail-safe is left, at the deadline.
+    f.dead = vec![(11.0, f64::INFINITY)];
+    let (inj, _) = check(&h, &f);
+    assert_eq!(reaction_end(&f, &inj[0], 12.0), 70.0 + POLL + 1.0);
 }
 
 #[test]

@@ -109,11 +109,28 @@ async fn invert(env: &DrillEnv<'_>, senses: &mut Senses, id: &str, version: Opti
     if !dns.all(Answer::Primary) {
         return ActionResult::NotSent(format!("DNS no longer answers with the primary everywhere ({})", dns.summary()));
     }
-    match env.aws.update_health_check_inverted(id, true, version).await {
+    invert_outcome(env.aws.update_health_check_inverted(id, true, version).await)
+}
+
+/// What the injecting request's result means. A version mismatch is someone else's change only
+/// when it answered the first attempt: after a retry, the attempt the client gave up on (a
+/// timeout, a 5xx) may itself have been applied and moved the version, so whether the check is
+/// inverted is unknown and the drill must restore (read, and undo only its own change).
+pub(super) fn invert_outcome(result: Result<Option<i64>, AwsError>) -> ActionResult {
+    match result {
         Ok(version) => ActionResult::Inverted { version },
-        Err(e) if e.kind == ErrorKind::Conflict => ActionResult::VersionMismatch(sentences::aws_error(&e)),
+        Err(e) if e.kind == ErrorKind::Conflict && e.attempts <= 1 => {
+            ActionResult::VersionMismatch(sentences::aws_error(&e))
+        }
         Err(e) => failed(&e),
     }
+}
+
+/// The drill's Invert was conditional on the version preflight read: while the check still has
+/// that version, an Invert of this drill that has not arrived yet (an attempt the client gave up
+/// on, or the request of a process that died) would still be applied after the drill ended.
+pub(super) fn needs_fence(original: &OriginalHealthCheck, seen: Option<i64>) -> bool {
+    original.version.is_some() && seen == original.version
 }
 
 /// Puts `Inverted` back unless it already is, conditional on the version read just before, then
@@ -133,6 +150,13 @@ async fn restore(env: &DrillEnv<'_>, original: &OriginalHealthCheck, injected: O
         _ => None,
     };
     if now.inverted == original.inverted {
+        // Fence: a conditional write of the same value moves the version on, so Route 53 rejects
+        // any Invert of this drill that is still on its way.
+        if needs_fence(original, now.version)
+            && let Err(e) = aws.update_health_check_inverted(&original.id, original.inverted, now.version).await
+        {
+            return failed(&e);
+        }
         let note = "The health check was not inverted any more (restored by its fail-safe or a person, or the \
                     injection never took effect); the drill did not change it.";
         return ActionResult::Restored { note: Some(foreign.map_or(note.to_string(), |f| format!("{note} {f}"))) };
@@ -164,3 +188,6 @@ async fn release(env: &DrillEnv<'_>, record: &DrillRecord) -> ActionResult {
         Err(e) => failed(&e),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -230,6 +230,7 @@ fn status_input<'a>(
         check_disabled: false,
         metrics_error: None,
         primary_region: &spec.primary.region,
+        remote_loss: None,
     }
 }
 

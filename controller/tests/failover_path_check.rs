@@ -3,6 +3,8 @@
 //! CALCULATED / CLOUDWATCH_METRIC checks appears and clears; predicted RTO follows the real
 //! settings of whatever drives the PRIMARY's health.
 
+#[path = "failover_path_check/fixtures.rs"]
+mod fixtures;
 mod support;
 
 use std::{path::Path, process::Command, time::Duration};
@@ -12,96 +14,13 @@ use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, HealthCheckConfig, HealthCheckType, InsufficientDataHealthStatus,
     ResourceRecord, ResourceRecordSet, RrType,
 };
+use fixtures::*;
 use serde_json::Value;
 use support::{
     aws_fixtures as fx,
     endpoint::{ApiEndpoint, free_port_on_both},
     localaws::{LocalAws, eventually},
 };
-
-fn check(manifest: &Path, aws_endpoint: &str) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_regional-failover"))
-        .args(["check", "-f"])
-        .arg(manifest)
-        .args(["--output", "json"])
-        .env("AWS_ENDPOINT_URL", aws_endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("check runs");
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-fn codes(json: &Value) -> Vec<String> {
-    json[0]["status"]["drift"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|f| f["code"].as_str().map(String::from))
-        .collect()
-}
-
-/// Runs `check` and asserts `code` is (or is not) among the findings.
-#[track_caller]
-fn expect(manifest: &Path, local: &LocalAws, code: &str, present: bool) -> Value {
-    let (exit, json, err) = check(manifest, &local.endpoint);
-    assert_eq!(codes(&json).contains(&code.to_string()), present, "{code} present={present}: {:?} {err}", codes(&json));
-    if !present && codes(&json).is_empty() {
-        assert_eq!(exit, 0, "in sync again: {json:#} {err}");
-    }
-    if present {
-        assert_eq!(exit, 1, "drift exits 1: {err}");
-    }
-    json
-}
-
-async fn record(r53: &aws_sdk_route53::Client, zone: &str, set_id: &str, kind: RrType) -> ResourceRecordSet {
-    let out = r53.list_resource_record_sets().hosted_zone_id(zone).send().await.expect("list");
-    out.resource_record_sets()
-        .iter()
-        .find(|r| r.set_identifier() == Some(set_id) && *r.r#type() == kind)
-        .cloned()
-        .expect("record exists")
-}
-
-async fn change(r53: &aws_sdk_route53::Client, zone: &str, changes: Vec<(ChangeAction, ResourceRecordSet)>) {
-    let changes = changes
-        .into_iter()
-        .map(|(a, r)| Change::builder().action(a).resource_record_set(r).build().expect("change"))
-        .collect();
-    r53.change_resource_record_sets()
-        .hosted_zone_id(zone)
-        .change_batch(ChangeBatch::builder().set_changes(Some(changes)).build().expect("batch"))
-        .send()
-        .await
-        .expect("ChangeResourceRecordSets");
-}
-
-async fn http_check(r53: &aws_sdk_route53::Client, ip: &str, port: u16, interval: i32, threshold: i32) -> String {
-    let config = HealthCheckConfig::builder()
-        .r#type(HealthCheckType::Http)
-        .ip_address(ip)
-        .port(i32::from(port))
-        .resource_path("/health")
-        .request_interval(interval)
-        .failure_threshold(threshold)
-        .build()
-        .expect("config");
-    let reference = format!("rf-{ip}-{port}-{interval}-{threshold}-{}", std::process::id());
-    let out = r53.create_health_check().caller_reference(reference).health_check_config(config).send().await;
-    out.expect("CreateHealthCheck").health_check().expect("check").id().to_string()
-}
-
-fn write(path: &Path, text: &str) {
-    std::fs::write(path, text).expect("manifest written");
-}
-
-fn healthy(local: &LocalAws, id: &str) -> Option<bool> {
-    local.control("GET", &format!("/healthchecks/{id}"), None)["healthy"].as_bool()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn failover_path_findings_appear_and_clear() {

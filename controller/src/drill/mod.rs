@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod evidence;
+mod failback;
 pub mod http_probe;
 mod in_flight;
 pub mod lock;

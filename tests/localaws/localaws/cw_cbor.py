@@ -63,7 +63,13 @@ def call(req, environ, call_moto):
         except ValueError:
             err = {}
         kind = str(err.get("__type") or err.get("code") or "InternalFailure").split("#")[-1]
-        return awsreq.error_response(req, code, kind, str(err.get("message") or err.get("Message") or ""))
+        status, out_headers, out = awsreq.error_response(req, code, kind, str(err.get("message") or err.get("Message") or ""))
+        # CloudWatch is query-compatible: the SDKs take the error code from x-amzn-query-error (the
+        # query protocol's code, "InvalidParameterCombination;Sender"), not from the shape in __type.
+        query = next((v for k, v in headers if k.lower() == "x-amzn-query-error"), None)
+        if query is None:
+            query = _query_code(model, kind, code)
+        return status, out_headers + ([("x-amzn-query-error", query)] if query else []), out
     out = bytearray()
     shape = operation.output_shape
     if shape is not None:
@@ -76,3 +82,13 @@ def call(req, environ, call_moto):
     keep += [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"),
              ("Content-Length", str(len(out)))]
     return status, keep, bytes(out)
+
+
+def _query_code(model, shape_name: str, status: int):
+    """The query protocol's `code;Sender|Receiver` for an error shape of the CloudWatch model."""
+    try:
+        error = model.shape_for(shape_name).metadata.get("error") or {}
+    except Exception:  # not a shape of the model (moto's own code): nothing to translate
+        return None
+    code = error.get("code")
+    return f"{code};{'Sender' if error.get('senderFault', status < 500) else 'Receiver'}" if code else None

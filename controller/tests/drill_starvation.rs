@@ -1,6 +1,6 @@
 //! More drills at once than the controller has reconcile slots (8), while another object keeps its
 //! verification cadence. A drill advances one step per reconcile and then requeues
-//! (docs/architecture.md, "One drill step"): no reconcile waits for Route 53, so a ninth drill does
+//! (docs/architecture.md, "One reconcile: the drill step"): no reconcile waits for Route 53, so a ninth drill does
 //! not queue behind eight running ones, and an object that only verifies is not starved.
 //!
 //! One local AWS, one zone + health check + failover records per object (independent drills), the

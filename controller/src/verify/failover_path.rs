@@ -1,4 +1,4 @@
-//! The failover path beyond each record on its own (design §4, failover path): whether the
+//! The failover path beyond each record on its own (docs/architecture.md, "Failover path"): whether the
 //! SECONDARY can be answered, whether the PRIMARY can be withdrawn at all, whether the two records
 //! form one pair, and the failback TTL.
 //!

@@ -1,4 +1,4 @@
-//! CALCULATED and CLOUDWATCH_METRIC health checks (design §4, failover path): their own settings
+//! CALCULATED and CLOUDWATCH_METRIC health checks (docs/architecture.md, "Failover path"): their own settings
 //! compared with the spec, and the configurations under which they can never fail the primary over.
 
 use super::healthcheck::NOT_SET;

@@ -1,5 +1,5 @@
-//! Replica states that end a global table, and the table's consistency mode (design §4,
-//! replication): each state gets its own finding code and a message naming the fix, because
+//! Replica states that end a global table, and the table's consistency mode (docs/architecture.md,
+//! "Replication"): each state gets its own finding code and a message naming the fix, because
 //! "not ACTIVE" alone does not tell a person that the standby is about to stop being one.
 
 use super::{Code, TableObserved, finding};

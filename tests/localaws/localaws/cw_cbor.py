@@ -63,7 +63,8 @@ def call(req, environ, call_moto):
         except ValueError:
             err = {}
         kind = str(err.get("__type") or err.get("code") or "InternalFailure").split("#")[-1]
-        status, out_headers, out = awsreq.error_response(req, code, kind, str(err.get("message") or err.get("Message") or ""))
+        message = str(err.get("message") or err.get("Message") or "")
+        status, out_headers, out = awsreq.error_response(req, code, kind, message)
         # CloudWatch is query-compatible: the SDKs take the error code from x-amzn-query-error (the
         # query protocol's code, "InvalidParameterCombination;Sender"), not from the shape in __type.
         query = next((v for k, v in headers if k.lower() == "x-amzn-query-error"), None)

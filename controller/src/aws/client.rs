@@ -13,7 +13,7 @@ use super::{
     budget::{Budget, Service},
     cache::SingleFlight,
     error::{AwsError, CallSite},
-    snapshot::HealthCheckList,
+    gather::HealthCheckList,
 };
 use crate::verify::{
     AlarmObserved, AlarmRef, CheckerObservation, HealthCheckObserved, ReplicationMetrics, TableObserved, ZoneObserved,

@@ -14,7 +14,7 @@ mod dynamodb;
 mod error;
 mod route53;
 mod scheduler;
-mod snapshot;
+mod gather;
 mod verdict;
 
 pub use budget::{Budget, BudgetConfig, CallStat, Outcome, RetryPolicy, Service};
@@ -25,7 +25,7 @@ pub use dynamodb::{PROBE_KEY_PREFIX, ProbeItem};
 pub use error::{AwsError, ErrorKind};
 pub use route53::normalize_name;
 pub use scheduler::{FailsafeSchedule, ScheduleObserved, UPDATE_HEALTH_CHECK_TARGET};
-pub use snapshot::{HealthCheckList, freshness};
+pub use gather::{HealthCheckList, freshness};
 pub use verdict::Reading;
 
 /// Records of one hosted zone, listed once per freshness window and shared by every object in it.

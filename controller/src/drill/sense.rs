@@ -153,8 +153,8 @@ impl Senses {
                     self.dns(spec, aws),
                     bounded(read_check(aws.clone(), spec.health_check.id.clone())),
                     bounded(read_checkers(aws.clone(), spec.health_check.clone())),
-                    bounded(probe(spec, true)),
-                    bounded(probe(spec, false)),
+                    bounded(endpoint_probe(spec, true)),
+                    bounded(endpoint_probe(spec, false)),
                     bounded(read_settings(aws.clone(), spec.clone(), now)),
                 );
                 obs.dns = Some(dns);
@@ -181,7 +181,7 @@ impl Senses {
                     obs.checkers = Some(no_reports_while_injected(verdict));
                     obs.checkers_at = Some(at);
                 }
-                let (p, s) = (probe(spec, true), probe(spec, false));
+                let (p, s) = (endpoint_probe(spec, true), endpoint_probe(spec, false));
                 obs.primary_probe = self.primary.poll(|| bounded(p)).await;
                 obs.secondary_probe = self.secondary.poll(|| bounded(s)).await;
                 obs.standby = self.standby(spec, record).await;
@@ -282,7 +282,7 @@ async fn bounded<T>(read: impl Future<Output = Evidence<T>>) -> Evidence<T> {
 }
 
 /// The operator's own request to an endpoint's health path, shaped like the health check's.
-fn probe(spec: &RegionalFailoverSpec, primary: bool) -> impl Future<Output = Evidence<()>> + Send + 'static {
+fn endpoint_probe(spec: &RegionalFailoverSpec, primary: bool) -> impl Future<Output = Evidence<()>> + Send + 'static {
     let hc = &spec.health_check;
     let endpoint = if primary { spec.primary.endpoint.clone() } else { spec.secondary.endpoint.clone() };
     // CALCULATED and CLOUDWATCH_METRIC checks name no endpoint: both endpoints are still probed,

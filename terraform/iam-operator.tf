@@ -1,5 +1,5 @@
 # The operator's role: it reads what it verifies, inverts and restores exactly one health check (the primary's)
-# during drills, and arms the drill fail-safe. Every statement names its resources except the three actions AWS
+# during drills, and arms the drill fail-safe. Every statement names its resources except the two actions AWS
 # cannot scope.
 
 locals {
@@ -57,7 +57,7 @@ locals {
   # Exactly the AWS operations the operator calls (controller/src/aws/*.rs, `self.call(Service::X, "Op", ...)`), plus
   # iam:PassRole implied by CreateSchedule; tests/policy_matches_calls.py fails when the two drift apart (it compares
   # the policy rendered for each health-check kind: DescribeAlarms is granted only with CLOUDWATCH_METRIC). Every
-  # statement names its resources, except the three actions for which the Service Authorization Reference lists no
+  # statement names its resources, except the two actions for which the Service Authorization Reference lists no
   # resource type: AWS accepts only "*" for those.
   operator_policy = {
     Version = "2012-10-17"
@@ -85,11 +85,11 @@ locals {
       },
       {
         # ListHealthChecks (verification reads every check of the account in pages, so the cost grows with zones,
-        # not objects) and TestDNSAnswer (the drill's cross-check of DNS) have no resource type in the Service
-        # Authorization Reference: AWS only accepts Resource "*" for them. Both are read-only.
+        # not objects) has no resource type in the Service Authorization Reference: AWS only accepts Resource "*"
+        # for it. It is read-only. (No TestDNSAnswer: the operator asks the authoritative name servers itself.)
         Sid      = "Route53ReadsWithoutResourceTypes"
         Effect   = "Allow"
-        Action   = ["route53:ListHealthChecks", "route53:TestDNSAnswer"]
+        Action   = ["route53:ListHealthChecks"]
         Resource = ["*"]
       },
       {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     api::{RegionalFailoverSpec, RegionalFailoverStatus},
-    aws::{Aws, AwsError, Service, freshness},
+    aws::{Aws, AwsError, ErrorKind, Service, freshness},
     dns,
     drill::{actions::FailsafeConfig, lock},
     status::{
@@ -82,7 +82,7 @@ pub async fn observe_from(
         let zone = aws.last_known_zone(&spec.dns.hosted_zone_id);
         let dns_answer = Some(authoritative_answer(spec, zone.as_ref()).await);
         let aws = AwsRead::Partial(Box::new(loss));
-        return Observed { spec_error: None, aws, dns_answer, lag_probe: None, foreign_lock: None };
+        return Observed { spec_error: None, aws, dns_answer, lag_probe: None, probe_error: None, foreign_lock: None };
     }
     let dns_answer = match &snapshot {
         Ok(s) => Some(authoritative_answer(spec, s.zone.as_ref()).await),
@@ -121,7 +121,8 @@ pub async fn observe_from(
         .as_ref()
         .and_then(|r| r.probed_at)
         .is_none_or(|at| now - at >= chrono::Duration::seconds(i64::from(probe.interval_seconds)));
-    let lag_probe = if probe.enabled && due && snapshot.is_ok() { probe_lag(spec, aws, now).await } else { None };
+    let (lag_probe, probe_error) =
+        if probe.enabled && due && snapshot.is_ok() { probe_lag(spec, aws, now).await } else { (None, None) };
     let changed =
         snapshot.as_ref().ok().and_then(|s| s.health_check.as_ref()).is_some_and(|hc| hc.inverted || hc.disabled);
     let ours = previous.drill.as_ref().is_some_and(|d| d.current.is_some());
@@ -133,7 +134,7 @@ pub async fn observe_from(
         Ok(s) => AwsRead::Read(Box::new(s)),
         Err(e) => AwsRead::Failed(e),
     };
-    Observed { spec_error: None, aws, dns_answer, lag_probe, foreign_lock }
+    Observed { spec_error: None, aws, dns_answer, lag_probe, probe_error, foreign_lock }
 }
 
 /// The drill lock on the check, when the check is found changed and no drill of ours runs: the
@@ -238,38 +239,67 @@ pub async fn answers_per_server(spec: &RegionalFailoverSpec, zone: Option<&ZoneO
     futures::future::join_all(asks).await
 }
 
-/// Writes a canary item in the primary and times its arrival in each replica region.
-async fn probe_lag(spec: &RegionalFailoverSpec, aws: &Aws, now: DateTime<Utc>) -> Option<LagProbe> {
+/// Writes a canary item in the primary and times its arrival in each replica region. A failed call
+/// comes back with it (the write's alone: nothing was measured), for the status to show
+/// (docs/architecture.md, "Replication"); a denied read-back is not asked again within the wait.
+async fn probe_lag(spec: &RegionalFailoverSpec, aws: &Aws, now: DateTime<Utc>) -> (Option<LagProbe>, Option<AwsError>) {
     let t = &spec.table;
+    let (region, key) = (&spec.primary.region, &t.replication_probe.key_attribute);
     let id = format!("{}", now.timestamp_millis());
-    let written = aws
-        .put_probe(
-            &spec.primary.region,
-            &t.name,
-            &t.replication_probe.key_attribute,
-            &id,
-            now,
-            Duration::from_secs(3600),
-        )
-        .await;
-    if let Err(e) = written {
+    if let Err(e) = aws.put_probe(region, &t.name, key, &id, now, Duration::from_secs(3600)).await {
         tracing::warn!(error = %e, "replication probe write failed");
-        return None;
+        return (None, Some(e));
     }
     let started = tokio::time::Instant::now();
-    let mut lags: Vec<(String, Option<f64>)> = t.replica_regions.iter().map(|r| (r.clone(), None)).collect();
-    while started.elapsed() < PROBE_WAIT && lags.iter().any(|(_, l)| l.is_none()) {
-        for (region, lag) in lags.iter_mut().filter(|(_, l)| l.is_none()) {
-            if let Ok(Some(_)) = aws.get_probe(region, &t.name, &t.replication_probe.key_attribute, &id).await {
-                *lag = Some(started.elapsed().as_secs_f64());
+    let mut reads: Vec<ProbeRead> = t.replica_regions.iter().map(|r| ProbeRead::new(r)).collect();
+    while started.elapsed() < PROBE_WAIT && reads.iter().any(ProbeRead::waiting) {
+        for read in reads.iter_mut().filter(|r| r.waiting()) {
+            match aws.get_probe(&read.region, &t.name, key, &id).await {
+                Ok(Some(_)) => (read.lag, read.error) = (Some(started.elapsed().as_secs_f64()), None),
+                Ok(None) => {}
+                Err(e) => read.error = Some(e),
             }
         }
         tokio::time::sleep(PROBE_POLL).await;
     }
-    if let Err(e) = aws.delete_probe(&spec.primary.region, &t.name, &t.replication_probe.key_attribute, &id).await {
-        tracing::warn!(error = %e, "replication probe cleanup failed; the item's TTL removes it");
+    let mut failed = None;
+    for e in reads.iter().filter(|r| r.lag.is_none()).filter_map(|r| r.error.clone()) {
+        tracing::warn!(error = %e, "replication probe read-back failed");
+        failed = worse(failed, e);
     }
-    Some(LagProbe { lags, probed_at: now })
+    if let Err(e) = aws.delete_probe(region, &t.name, key, &id).await {
+        tracing::warn!(error = %e, "replication probe cleanup failed; the item's TTL removes it");
+        failed = worse(failed, e);
+    }
+    let lags = reads.into_iter().map(|r| (r.region, r.lag)).collect();
+    (Some(LagProbe { lags, probed_at: now }), failed)
+}
+
+/// One replica's read-back of the canary.
+struct ProbeRead {
+    region: String,
+    lag: Option<f64>,
+    /// The last failed read, while the canary is unseen.
+    error: Option<AwsError>,
+}
+
+impl ProbeRead {
+    fn new(region: &str) -> ProbeRead {
+        ProbeRead { region: region.to_string(), lag: None, error: None }
+    }
+
+    /// Still worth asking: unseen, and not refused by IAM (that does not change within the wait).
+    fn waiting(&self) -> bool {
+        self.lag.is_none() && self.error.as_ref().is_none_or(|e| e.kind != ErrorKind::AccessDenied)
+    }
+}
+
+/// PURE: which failed probe call to report: the first denial, else the first failure.
+pub fn worse(kept: Option<AwsError>, next: AwsError) -> Option<AwsError> {
+    match kept {
+        Some(k) if k.kind == ErrorKind::AccessDenied || next.kind != ErrorKind::AccessDenied => Some(k),
+        _ => Some(next),
+    }
 }
 
 #[cfg(test)]

@@ -265,7 +265,7 @@ async fn checkers_are_asked_only_when_dns_does_not_name_the_primary() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn drill_writes_test_dns_answer_probes_and_failsafe_schedule() {
+async fn drill_writes_probes_and_failsafe_schedule() {
     let local = LocalAws::start(&["--time-scale", "0.1"]);
     let (r53, east) = (local.route53().await, local.dynamodb("us-east-1").await);
     let hc = fx::health_check(&r53, PRIMARY, 9).await;
@@ -319,8 +319,17 @@ async fn drill_writes_test_dns_answer_probes_and_failsafe_schedule() {
     assert!(aws.get_schedule("us-east-1", "rf-test-failsafe", "default").await.expect("GetSchedule").is_none());
     aws.delete_schedule("us-east-1", "rf-test-failsafe", "default").await.expect("delete of a missing schedule is Ok");
 
-    // TestDNSAnswer: no health check on PRIMARY counts healthy.
-    let answer = aws.test_dns_answer(&zone, "api.example.com", "CNAME").await.expect("TestDNSAnswer");
+    // Route 53's own answer (TestDNSAnswer, not an operator call): no health check on PRIMARY counts healthy.
+    let r53 = local.route53().await;
+    let out = r53
+        .test_dns_answer()
+        .hosted_zone_id(&zone)
+        .record_name("api.example.com")
+        .record_type(aws_sdk_route53::types::RrType::Cname)
+        .send()
+        .await
+        .expect("TestDNSAnswer");
+    let answer: Vec<&str> = out.record_data().iter().map(|v| v.trim_end_matches('.')).collect();
     assert_eq!(answer, vec![PRIMARY]);
 
     // Replication canary: written in the primary, seen in the replica, deleted everywhere.

@@ -156,12 +156,12 @@ async fn an_unimplemented_operation_reads_as_such() {
         ..AwsOptions::default()
     };
     let aws = Aws::new(options, quick_retries(0)).await;
-    let err = aws.test_dns_answer("Z1", "api.example.com", "CNAME").await.expect_err("404");
+    let err = aws.get_health_check_status("hc-1").await.expect_err("404");
     assert_eq!((err.kind, err.attempts, err.status), (ErrorKind::Unsupported, 1, Some(404)));
     assert_eq!(
         err.to_string(),
         format!(
-            "Route 53 TestDNSAnswer failed: endpoint {endpoint} does not implement TestDNSAnswer (HTTP 404, empty body)"
+            "Route 53 GetHealthCheckStatus failed: endpoint {endpoint} does not implement GetHealthCheckStatus (HTTP 404, empty body)"
         )
     );
     let err = aws.describe_table("us-west-2", "profiles").await.expect_err("404");

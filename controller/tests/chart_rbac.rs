@@ -1,6 +1,8 @@
 //! The chart's own ServiceAccount and RBAC on a real API server: the operator, authenticated with
 //! a token of that ServiceAccount, reconciles and writes status, and anything outside its RBAC
-//! (reading secrets) is forbidden — the RBAC is sufficient and minimal.
+//! (reading secrets) is forbidden — the RBAC is sufficient and minimal. The drill stop switch's Role
+//! allows `get` of that one ConfigMap by name in the release namespace: no other ConfigMap is
+//! readable, nothing in other namespaces, and no verb the operator never uses (watch, update).
 
 mod support;
 
@@ -117,5 +119,29 @@ async fn operator_works_with_exactly_the_charts_rbac() {
     }
     let out = sa(&["auth", "can-i", "patch", "regionalfailovers/status", "-n", &ns]);
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "yes");
+
+    // The drill stop switch's own Role: `get` of that one ConfigMap, by name, in the release
+    // namespace (POD_NAMESPACE). No verb the operator never uses on ConfigMaps, no other name, no
+    // other namespace. (The runbooks Role grants create/patch/delete/list in the release namespace
+    // only; those verbs are its to test.)
+    let switch = "configmaps/regional-failover-stop-drills";
+    let can = |verb: &str, resource: &str, namespace: &str| {
+        let out = sa(&["auth", "can-i", verb, resource, "-n", namespace]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(can("get", switch, RELEASE_NS), "yes", "the operator reads the stop switch in its namespace");
+    for verb in ["watch", "update", "deletecollection"] {
+        for resource in [switch, "configmaps"] {
+            assert_eq!(can(verb, resource, RELEASE_NS), "no", "{verb} {resource} must be denied");
+        }
+    }
+    for other in ["configmaps/kube-root-ca.crt", "configmaps/regional-failover-stop-drills-2", "configmaps"] {
+        assert_eq!(can("get", other, RELEASE_NS), "no", "get {other} must be denied");
+    }
+    for namespace in [ns.as_str(), "default", "kube-system"] {
+        for verb in ["get", "list", "watch", "create", "update", "patch", "delete"] {
+            assert_eq!(can(verb, switch, namespace), "no", "{verb} of the stop switch in {namespace} must be denied");
+        }
+    }
     operator.stop();
 }

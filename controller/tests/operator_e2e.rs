@@ -1,6 +1,8 @@
 //! The operator as a process against a real API server and local AWS, with the baseline created by
 //! `terraform apply` of terraform/examples/local: Ready/InSync, each kind of drift appearing and
-//! clearing, a real outage, throttling, and leader election.
+//! clearing, a real outage, throttling, and leader election. Local AWS enforces IAM and the
+//! operator runs as the role Terraform created (web identity, as IRSA); the test itself seeds and
+//! breaks AWS as root.
 
 mod support;
 
@@ -21,6 +23,7 @@ use support::{
     aws_fixtures as fx, baseline,
     cluster::{Cluster, install_crd, namespace},
     endpoint::{ApiEndpoint, free_port_on_both},
+    iam::RoleEnv,
     localaws::{LocalAws, eventually},
     operator::Operator,
 };
@@ -74,7 +77,7 @@ async fn change(r53: &aws_sdk_route53::Client, zone: &str, action: ChangeAction,
 
 #[tokio::test(flavor = "multi_thread")]
 async fn operator_reports_drift_health_and_active_region() {
-    let local = LocalAws::start(&["--time-scale", "0.1"]);
+    let local = LocalAws::start(&["--time-scale", "0.1", "--iam", "enforce"]);
     let cluster = Cluster::start();
     let port = free_port_on_both();
     let mut primary = ApiEndpoint::new(([127, 0, 0, 1], port).into());
@@ -86,12 +89,13 @@ async fn operator_reports_drift_health_and_active_region() {
     let hc = out["health_check_id"].as_str().expect("health check id").to_string();
     let table = out["table_name"].as_str().expect("table").to_string();
     let name = out["record_fqdn"].as_str().expect("record").trim_end_matches('.').to_string();
+    let role = RoleEnv::operator(&local, out);
 
     let client = cluster.client().await;
     install_crd(&client).await;
     let ns = namespace(&client, "operator-e2e").await;
     apply_manifest(client.clone(), &ns, &base.manifest).await;
-    let mut operator = Operator::start(&cluster.kubeconfig, &local.endpoint, &ns, &[]);
+    let mut operator = Operator::start_as(&cluster.kubeconfig, &local.endpoint, &ns, &[], Some(&role));
     let api: Api<RegionalFailover> = Api::namespaced(client.clone(), &ns);
 
     let rf = wait_for(&api, "Ready with the primary active", |rf| {
@@ -266,5 +270,12 @@ async fn operator_reports_drift_health_and_active_region() {
             && l.contains("outcome=\"throttled\"")),
         "throttles are counted:\n{metrics}"
     );
+
+    // Every call above was the role's, and the role was never refused one.
+    let session = format!("assumed-role/{}/", role.role_arn.rsplit('/').next().unwrap_or_default());
+    let allowed = local.control("GET", &format!("/iam/decisions?denied=false&principal={session}&limit=1"), None);
+    assert!(allowed["decisions"].as_array().is_some_and(|d| !d.is_empty()), "the operator called AWS as {session}");
+    let denied = local.control("GET", &format!("/iam/decisions?denied=true&principal={session}"), None);
+    assert_eq!(denied["decisions"], json!([]), "the Terraform role allows everything the operator did");
     operator.stop();
 }

@@ -128,8 +128,6 @@ def probes(ctx, base, creds) -> dict:
         "route53:ListHealthChecks": lambda: r53.list_health_checks(MaxItems="100"),
         "route53:GetHostedZone": lambda: r53.get_hosted_zone(Id=zone),
         "route53:ListResourceRecordSets": lambda: r53.list_resource_record_sets(HostedZoneId=zone),
-        "route53:TestDNSAnswer": lambda: r53.test_dns_answer(HostedZoneId=zone, RecordName=base["record_fqdn"],
-                                                             RecordType="A"),
         "route53:UpdateHealthCheck": lambda: r53.update_health_check(HealthCheckId=hc, Inverted=False),
         "dynamodb:DescribeTable": lambda: ddb.describe_table(TableName=table),
         "dynamodb:DescribeContinuousBackups": lambda: ddb.describe_continuous_backups(TableName=table),

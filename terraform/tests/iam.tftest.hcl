@@ -1,5 +1,5 @@
 # The operator's policy, parsed from the JSON the module renders: every Route 53, DynamoDB and CloudWatch alarm
-# permission is scoped to the exact health check(s), zone, table and alarm ARNs; only the three actions AWS cannot
+# permission is scoped to the exact health check(s), zone, table and alarm ARNs; only the two actions AWS cannot
 # scope use "*". One run per health-check kind: what the failover path depends on changes what the operator reads.
 
 mock_provider "aws" {
@@ -36,8 +36,8 @@ run "operator_policy_scoping" {
   assert {
     condition = toset(flatten([
       for s in jsondecode(aws_iam_policy.operator.policy).Statement : s.Action if contains(flatten([s.Resource]), "*")
-    ])) == toset(["route53:ListHealthChecks", "route53:TestDNSAnswer", "cloudwatch:GetMetricData"])
-    error_message = "Only ListHealthChecks, TestDNSAnswer and GetMetricData (no resource type in AWS's Service Authorization Reference) may use Resource \"*\"."
+    ])) == toset(["route53:ListHealthChecks", "cloudwatch:GetMetricData"])
+    error_message = "Only ListHealthChecks and GetMetricData (no resource type in AWS's Service Authorization Reference) may use Resource \"*\"."
   }
   assert {
     condition = alltrue([
@@ -108,8 +108,8 @@ run "operator_policy_scoping" {
   assert {
     condition = length(setintersection(
       flatten([for s in jsondecode(aws_iam_policy.operator.policy).Statement : s.Action]),
-      ["route53:GetHealthCheckLastFailureReason", "route53:ListTagsForResource", "dynamodb:DescribeTimeToLive",
-      "dynamodb:ListTagsOfResource", "cloudwatch:GetMetricStatistics"]
+      ["route53:GetHealthCheckLastFailureReason", "route53:ListTagsForResource", "route53:TestDNSAnswer",
+      "dynamodb:DescribeTimeToLive", "dynamodb:ListTagsOfResource", "cloudwatch:GetMetricStatistics"]
     )) == 0
     error_message = "Actions the operator no longer calls stay out of the policy."
   }
@@ -169,7 +169,7 @@ run "calculated_check_reads_its_children_and_the_secondary_check" {
   assert {
     condition = toset(flatten([
       for s in jsondecode(aws_iam_policy.operator.policy).Statement : s.Action if contains(flatten([s.Resource]), "*")
-    ])) == toset(["route53:ListHealthChecks", "route53:TestDNSAnswer", "cloudwatch:GetMetricData"])
+    ])) == toset(["route53:ListHealthChecks", "cloudwatch:GetMetricData"])
     error_message = "The children and the SECONDARY's check add no Resource \"*\"."
   }
   assert {
@@ -205,7 +205,7 @@ run "alarm_check_reads_its_alarm_only" {
   assert {
     condition = toset(flatten([
       for s in jsondecode(aws_iam_policy.operator.policy).Statement : s.Action if contains(flatten([s.Resource]), "*")
-    ])) == toset(["route53:ListHealthChecks", "route53:TestDNSAnswer", "cloudwatch:GetMetricData"])
+    ])) == toset(["route53:ListHealthChecks", "cloudwatch:GetMetricData"])
     error_message = "Alarm reads are scoped to the alarm, never \"*\"."
   }
   assert {

@@ -1,7 +1,8 @@
 """Compares, independently, the AWS operations the operator calls with the IAM policy Terraform renders.
 
-Called: every `call(Service::X, "Op", ...)` site in controller/src/aws/*.rs (test files and #[cfg(test)] code
-excluded), as the IAM action `prefix:Op`, plus the actions AWS checks implicitly: iam:PassRole for a
+Called: every `call(Service::X, "Op", ...)` site in controller/src/aws/*.rs (test files and test-only items
+excluded: `#[cfg(test)]`, `#[cfg(feature = "test-support")]`, `#[cfg(any(test, feature = "test-support"))]`; the
+operator's build has neither), as the IAM action `prefix:Op`, plus the actions AWS checks implicitly: iam:PassRole for a
 CreateSchedule/UpdateSchedule whose file sets the target's role (`.role_arn(`).
 Granted: the Action lists of the operator policy as rendered by `terraform apply` of examples/local and read back
 from local AWS, once per health-check kind (tests/apply-local saves operator-policy-<kind>.json; `terraform/test
@@ -24,6 +25,10 @@ from pathlib import Path
 PREFIXES = {"Route53": "route53", "DynamoDb": "dynamodb", "Scheduler": "scheduler", "CloudWatch": "cloudwatch"}
 CALL = re.compile(r'\bcall\(\s*Service::(\w+)\s*,\s*"([A-Za-z0-9]+)"')
 IMPLIED = {"scheduler:CreateSchedule": "iam:PassRole", "scheduler:UpdateSchedule": "iam:PassRole"}
+# A cfg attribute whose every alternative is test-only: `test`, the `test-support` feature, or any() of those.
+_TEST_ONLY = r'(?:test|feature\s*=\s*"test-support")'
+_TEST_ONLY_ANY = rf"any\(\s*{_TEST_ONLY}(?:\s*,\s*{_TEST_ONLY})*\s*,?\s*\)"
+TEST_ONLY_CFG = re.compile(rf"#\[cfg\(\s*(?:{_TEST_ONLY}|{_TEST_ONLY_ANY})\s*\)\]")
 JUSTIFIED = re.compile(r"#\s*justified:\s*([a-z0-9-]+:[A-Za-z0-9*]+)\s+\S")
 POLICY_DIR = Path(os.environ.get("RF_CACHE", Path.home() / ".cache" / "regional-failover")) / "terraform"
 # One per configuration tests/apply-local applies: each health-check kind.
@@ -53,10 +58,11 @@ def called_actions(aws_dir: Path) -> tuple[dict, list]:
 
 
 def _without_test_items(text: str) -> str:
-    """The source with every #[cfg(test)] item blanked out (a `mod x;` line or a braced block), keeping line
-    numbers: test doubles call `call(Service::X, ...)` too, and they are not the operator."""
+    """The source with every test-only item (TEST_ONLY_CFG: #[cfg(test)], test-support) blanked out (a `mod x;`
+    line or a braced block), keeping line numbers: test doubles and test-only adapters call `call(Service::X, ...)`
+    too, and they are not the operator."""
     out, pos = [], 0
-    for m in re.finditer(r"#\[cfg\(test\)\]", text):
+    for m in TEST_ONLY_CFG.finditer(text):
         if m.start() < pos:
             continue
         out.append(text[pos:m.start()])

@@ -141,6 +141,10 @@ pub struct ReplicationStatus {
     /// When the replication probe last measured the lag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probed_at: Option<DateTime<Utc>>,
+    /// The replication probe's last failed call (its canary write in the primary, the read-back in a
+    /// replica, or the cleanup), kept until a probe completes without one or the probe is turned off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe_failure: Option<ProbeFailure>,
     /// When DynamoDB's `ReplicationLatency` was last read from CloudWatch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_read_at: Option<DateTime<Utc>>,
@@ -151,6 +155,21 @@ pub struct ReplicationStatus {
     /// Witness regions of a strongly consistent table (`GlobalTableWitnesses`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub witness_regions: Vec<String>,
+}
+
+/// A replication probe call that failed (docs/architecture.md, "Replication").
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeFailure {
+    /// The call's IAM action: `dynamodb:PutItem`, `dynamodb:GetItem` or `dynamodb:DeleteItem`.
+    pub action: String,
+    /// How it failed, labelled as in the AWS error metrics: `denied` (the operator's role lacks a
+    /// permission), `throttled`, `timeout`, `unreachable`, `server_error`, ...
+    pub error: String,
+    /// What failed and what to do, as `ReplicationHealthy` says it.
+    pub message: String,
+    /// When the probe failed.
+    pub at: DateTime<Utc>,
 }
 
 /// One replica.

@@ -1,4 +1,4 @@
-//! Route 53: health checks, hosted zones, record sets, TestDNSAnswer, tags.
+//! Route 53: health checks, hosted zones, record sets.
 
 use aws_sdk_route53::types::{
     DelegationSet, HealthCheck, HealthCheckObservation, HostedZone, ResourceRecordSet, ResourceRecordSetFailover,
@@ -123,22 +123,6 @@ impl Aws {
         Err(self
             .site(Service::Route53, "ListResourceRecordSets", None)
             .error(ErrorKind::Other, format!("zone {zone_id}: the endpoint's pagination did not advance")))
-    }
-
-    /// `TestDNSAnswer`: what Route 53's own name servers answer (values without trailing dot).
-    pub async fn test_dns_answer(&self, zone_id: &str, name: &str, record_type: &str) -> Result<Vec<String>, AwsError> {
-        let client = &self.inner.route53;
-        let out = self
-            .call(Service::Route53, "TestDNSAnswer", None, || {
-                client
-                    .test_dns_answer()
-                    .hosted_zone_id(zone_id)
-                    .record_name(name)
-                    .record_type(RrType::from(record_type))
-                    .send()
-            })
-            .await?;
-        Ok(out.record_data().iter().map(|v| normalize_value(record_type, v)).collect())
     }
 
     /// Sets only `Inverted` (drills change nothing else), conditional on `version` when given:

@@ -8,7 +8,7 @@ use regional_failover::{
     api::{ConditionStatus, Finding, HealthState, RegionalFailoverStatus, validate},
     aws::{self, Aws, AwsOptions, Budget, BudgetConfig},
     observe,
-    status::{self, AwsRead, ConditionType, find_condition, sentences},
+    status::{self, AwsRead, ConditionReason, ConditionType, find_condition, sentences},
     telemetry::{self, LogFormat},
     verify::{self, Impact},
 };
@@ -39,6 +39,12 @@ pub async fn check(file: &Path, output: Output, log_format: LogFormat) -> ExitCo
         }
         let assembled = status::assemble(&rf.spec, rf.metadata.generation, &previous, &observed, now);
         worst = worst.max(verdict(&assembled.status));
+        // A denied call is the operator's role, not the deployment: the same sentence as the
+        // operator's condition, and exit 2 as for a read that failed outright (docs/architecture.md, "Errors").
+        for sentence in denied(&assembled.status) {
+            eprintln!("{}: {sentence}", rf.name_any());
+            worst = 2;
+        }
         results.push((rf.namespace(), rf.name_any(), assembled.status));
     }
     match output {
@@ -67,6 +73,17 @@ fn verdict(s: &RegionalFailoverStatus) -> u8 {
     let replication_failing = find_condition(&s.conditions, ConditionType::ReplicationHealthy)
         .is_some_and(|c| c.status == ConditionStatus::False);
     u8::from(!s.drift.is_empty() || unhealthy || !in_sync || replication_failing)
+}
+
+/// The messages of conditions that report an AccessDenied, each once.
+fn denied(s: &RegionalFailoverStatus) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for c in s.conditions.iter().filter(|c| c.reason == ConditionReason::AccessDenied.as_str()) {
+        if !out.contains(&c.message.as_str()) {
+            out.push(&c.message);
+        }
+    }
+    out
 }
 
 fn print_table(name: &str, s: &RegionalFailoverStatus) {

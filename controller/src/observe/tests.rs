@@ -41,3 +41,21 @@ fn the_checkers_are_asked_only_when_dns_gives_no_verdict_or_on_spare_tokens() {
     assert_eq!(read(&fresh, &failed, at(1)), CheckerRead::Required);
     assert_eq!(read(&fresh, &None, at(1)), CheckerRead::Required);
 }
+
+#[test]
+fn the_probe_reports_its_first_denial_else_its_first_failure() {
+    let failed = |operation, kind| AwsError::new(Service::DynamoDb, operation, kind, "");
+    let (put, get, delete) = ("PutItem", "GetItem", "DeleteItem");
+    let throttled = worse(None, failed(get, ErrorKind::Throttled));
+    assert_eq!(throttled.as_ref().map(|e| e.operation), Some(get));
+    let unreachable = worse(throttled.clone(), failed(delete, ErrorKind::Unreachable));
+    assert_eq!(unreachable.as_ref().map(|e| e.operation), Some(get), "the first failure");
+    let denied = worse(unreachable, failed(delete, ErrorKind::AccessDenied));
+    assert_eq!(
+        denied.as_ref().map(|e| (e.operation, e.kind)),
+        Some((delete, ErrorKind::AccessDenied)),
+        "a denial wins"
+    );
+    let kept = worse(denied, failed(put, ErrorKind::AccessDenied));
+    assert_eq!(kept.map(|e| e.operation), Some(delete), "the first denial");
+}

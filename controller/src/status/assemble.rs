@@ -41,6 +41,9 @@ pub struct Observed {
     /// Values the authoritative servers answered for the record.
     pub dns_answer: Option<Result<Vec<String>, String>>,
     pub lag_probe: Option<LagProbe>,
+    /// The replication probe's failed call this cycle (its write: then no `lag_probe`; a replica's
+    /// read-back; its cleanup), a denial before any other failure.
+    pub probe_error: Option<AwsError>,
     /// The AWS-side drill lock of another process, read because the check was found changed.
     pub foreign_lock: Option<ForeignLock>,
 }
@@ -118,6 +121,8 @@ pub fn assemble(
             }
             let mut replication = replication::replication_status(spec, snapshot, previous.replication.as_ref(), now);
             apply_probe(&mut replication, observed.lag_probe.as_ref());
+            let (enabled, completed) = (spec.table.replication_probe.enabled, observed.lag_probe.is_some());
+            replication::record_probe(&mut replication, enabled, completed, observed.probe_error.as_ref(), now);
             metrics_error = replication::metrics_error(snapshot);
             next.replication = Some(replication);
             next.last_verified_at = Some(now);

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::{
-    api::{LatencyWindow, RegionalFailoverSpec, ReplicaState, ReplicationSource, ReplicationStatus},
+    api::{LatencyWindow, ProbeFailure, RegionalFailoverSpec, ReplicaState, ReplicationSource, ReplicationStatus},
     aws::AwsError,
     verify::{self, AwsSnapshot, CONVERTING_STATES, ReplicationMetrics},
 };
@@ -115,6 +115,34 @@ pub fn cloudwatch_lag_seconds(r: &ReplicationStatus) -> Option<f64> {
         .map(|ms| ms / 1000.0)
 }
 
+/// Keeps the replication probe's last failure in `r` (a denial must stay visible between probes,
+/// which run less often than verification): a failed call this cycle replaces it, a probe that
+/// completed without one clears it, and so does turning the probe off.
+pub fn record_probe(
+    r: &mut ReplicationStatus,
+    enabled: bool,
+    completed: bool,
+    failed: Option<&AwsError>,
+    now: DateTime<Utc>,
+) {
+    r.probe_failure = match failed {
+        _ if !enabled => None,
+        Some(e) => Some(probe_failure(e, now)),
+        None if completed => None,
+        None => r.probe_failure.take(),
+    };
+}
+
+/// The status record of a failed probe call, with its sentence.
+pub fn probe_failure(e: &AwsError, at: DateTime<Utc>) -> ProbeFailure {
+    ProbeFailure {
+        action: format!("{}:{}", e.service.label(), e.operation),
+        error: e.kind.label().to_string(),
+        message: probe_failure_message(e),
+        at,
+    }
+}
+
 /// When a replica in `status` is converted and the seconds left until then, if it will be: 20
 /// hours after DynamoDB's `ReplicaInaccessibleDateTime`, or after the operator first saw the state
 /// when DynamoDB gives no time (later than the truth, so the countdown may be optimistic).
@@ -208,7 +236,9 @@ pub fn lag_verdict<'a>(
 }
 
 mod messages;
-pub use messages::{behind_reason, condition, conversion_events, evidence, hours_minutes, rpo_part, window_text};
+pub use messages::{
+    behind_reason, condition, conversion_events, evidence, hours_minutes, probe_failure_message, rpo_part, window_text,
+};
 
 #[cfg(test)]
 mod tests;

@@ -26,3 +26,29 @@ fn the_worst_group_comes_first() {
     );
     assert!(grouped(&[]).is_empty());
 }
+
+fn condition(type_: &str, reason: &str, message: &str) -> regional_failover::api::Condition {
+    regional_failover::api::Condition {
+        type_: type_.into(),
+        status: ConditionStatus::Unknown,
+        observed_generation: None,
+        last_transition_time: Utc::now(),
+        reason: reason.into(),
+        message: message.into(),
+    }
+}
+
+#[test]
+fn denied_calls_are_reported_once_each_and_exit_2() {
+    let lacks = "The operator's role lacks dynamodb:PutItem on arn:aws:dynamodb:us-east-1:1:table/t; apply terraform/";
+    let status = RegionalFailoverStatus {
+        conditions: vec![
+            condition("Ready", "AccessDenied", lacks),
+            condition("ReplicationHealthy", "AccessDenied", lacks),
+            condition("InSync", "NoDrift", "in sync"),
+        ],
+        ..Default::default()
+    };
+    assert_eq!(denied(&status), vec![lacks]);
+    assert!(denied(&RegionalFailoverStatus::default()).is_empty());
+}

@@ -185,3 +185,59 @@ fn an_undeclared_secondary_choice_is_noted_in_a_true_in_sync() {
     let in_sync = find_condition(&a.status.conditions, ConditionType::InSync).expect("InSync");
     assert_eq!(in_sync.message, "The live Route 53 and DynamoDB resources match the spec.");
 }
+
+#[test]
+fn a_denied_probe_call_stays_visible_until_a_probe_completes() {
+    let mut spec = fixtures::spec();
+    spec.table.replication_probe.enabled = true;
+    let region = spec.secondary.region.clone();
+    let mut denied = crate::aws::AwsError::new(
+        crate::aws::Service::DynamoDb,
+        "GetItem",
+        crate::aws::ErrorKind::AccessDenied,
+        "User: arn:aws:sts::123456789012:assumed-role/op/rf is not authorized to perform: dynamodb:GetItem on \
+         resource: arn:aws:dynamodb:us-west-2:123456789012:table/profiles",
+    );
+    denied.region = Some(region.clone());
+    let verified = Observed {
+        aws: AwsRead::Read(Box::new(fixtures::snapshot())),
+        dns_answer: Some(Ok(vec![spec.primary.endpoint.clone()])),
+        ..Observed::default()
+    };
+    let probed = Observed {
+        lag_probe: Some(LagProbe { lags: vec![(region.clone(), None)], probed_at: now() }),
+        probe_error: Some(denied),
+        ..verified.clone()
+    };
+    let a = assemble(&spec, Some(1), &RegionalFailoverStatus::default(), &probed, now());
+    let failure = a.status.replication.as_ref().and_then(|r| r.probe_failure.clone()).expect("recorded");
+    assert_eq!((failure.action.as_str(), failure.error.as_str()), ("dynamodb:GetItem", "denied"));
+    let replication = find_condition(&a.status.conditions, ConditionType::ReplicationHealthy).expect("condition");
+    assert_eq!(
+        (replication.status, replication.reason.as_str()),
+        (crate::api::ConditionStatus::Unknown, "AccessDenied")
+    );
+    assert!(replication.message.contains("lacks dynamodb:GetItem on arn:aws:dynamodb:us-west-2:"), "{replication:?}");
+    let ready = find_condition(&a.status.conditions, ConditionType::Ready).expect("Ready");
+    assert_eq!(ready.reason, "AccessDenied", "{ready:?}");
+    let warned =
+        a.events.iter().find(|e| e.reason == crate::status::EventReason::AccessDenied).expect("an AccessDenied event");
+    assert!(warned.note.contains("lacks dynamodb:GetItem"), "{}", warned.note);
+
+    // Verifications between probes keep it: the condition does not flap.
+    let later = now() + chrono::Duration::seconds(60);
+    let b = assemble(&spec, Some(1), &a.status, &verified, later);
+    assert_eq!(b.status.replication.as_ref().and_then(|r| r.probe_failure.as_ref()), Some(&failure));
+    assert_eq!(find_condition(&b.status.conditions, ConditionType::ReplicationHealthy), Some(replication));
+    assert!(b.events.is_empty(), "{:?}", b.events);
+
+    // A probe that completes clears it.
+    let fixed = Observed {
+        lag_probe: Some(LagProbe { lags: vec![(region, Some(0.4))], probed_at: later }),
+        ..verified.clone()
+    };
+    let c = assemble(&spec, Some(1), &b.status, &fixed, later);
+    assert_eq!(c.status.replication.as_ref().and_then(|r| r.probe_failure.as_ref()), None);
+    let replication = find_condition(&c.status.conditions, ConditionType::ReplicationHealthy).expect("condition");
+    assert_eq!(replication.status, crate::api::ConditionStatus::True, "{replication:?}");
+}

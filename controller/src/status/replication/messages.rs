@@ -4,7 +4,7 @@
 
 use super::{ACTIVE, LagVerdict, lag_verdict};
 use crate::{
-    api::{ConditionStatus, Objectives, ReplicaState, ReplicationSource, ReplicationStatus},
+    api::{ConditionStatus, Objectives, ProbeFailure, ReplicaState, ReplicationSource, ReplicationStatus},
     aws::{AwsError, ErrorKind},
     status::{
         events::{EventType, Transition, truncate},
@@ -61,9 +61,52 @@ pub fn hours_minutes(seconds: i64) -> String {
     format!("{} h {} min", minutes / 60, minutes % 60)
 }
 
+/// What a failed replication probe call means, with the error's sentence (`sentences::aws_error`:
+/// for a denial, the action, the resource and the fix).
+pub fn probe_failure_message(e: &AwsError) -> String {
+    let why = crate::status::sentences::aws_error(e);
+    let region = e.region.as_deref().unwrap_or("its region");
+    match e.operation {
+        "PutItem" => {
+            format!("The replication probe could not write its canary item in {region}, so it measures no lag: {why}")
+        }
+        "GetItem" => format!(
+            "The replication probe could not read its canary item back in {region}, so it measures no lag there: {why}"
+        ),
+        "DeleteItem" => format!(
+            "The replication probe could not delete its canary item in {region} (the item's TTL removes it): {why}"
+        ),
+        _ => format!("The replication probe failed: {why}"),
+    }
+}
+
 /// `ReplicationHealthy` (after the spec and AWS reads were found usable): replicas missing or not
-/// ACTIVE fail; then the lag verdict decides.
+/// ACTIVE fail; then the lag verdict decides; a failed probe call is shown in any case (see
+/// [`with_probe_failure`]).
 pub fn condition(
+    r: &ReplicationStatus,
+    primary_region: &str,
+    objectives: &Objectives,
+    metrics_error: Option<&AwsError>,
+) -> (ConditionStatus, ConditionReason, String) {
+    with_probe_failure(judged(r, primary_region, objectives, metrics_error), r.probe_failure.as_ref())
+}
+
+/// A denied probe call turns an otherwise True verdict into Unknown with reason `AccessDenied`, its
+/// sentence first: the role lacks what the enabled probe needs, and that must not pass as healthy.
+/// Any other failure (or a denial next to a worse verdict) is added to the message.
+fn with_probe_failure(
+    (status, reason, message): (ConditionStatus, ConditionReason, String),
+    failure: Option<&ProbeFailure>,
+) -> (ConditionStatus, ConditionReason, String) {
+    let Some(f) = failure else { return (status, reason, message) };
+    if status == ConditionStatus::True && f.error == ErrorKind::AccessDenied.label() {
+        return (ConditionStatus::Unknown, ConditionReason::AccessDenied, format!("{} {message}", f.message));
+    }
+    (status, reason, format!("{message} {}", f.message))
+}
+
+fn judged(
     r: &ReplicationStatus,
     primary_region: &str,
     objectives: &Objectives,

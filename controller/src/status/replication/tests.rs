@@ -253,3 +253,86 @@ fn the_consistency_mode_and_witness_are_shown() {
     let r = replication_status(&fixtures::spec(), &snap, None, t0());
     assert_eq!(r.multi_region_consistency.as_deref(), Some("EVENTUAL"), "DynamoDB's default");
 }
+
+/// A probe call refused the way local AWS and AWS word it.
+fn probe_denied(operation: &'static str, region: &str) -> AwsError {
+    let detail = format!(
+        "AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/op/rf is not authorized to perform: \
+         dynamodb:{operation} on resource: arn:aws:dynamodb:{region}:123456789012:table/profiles because no \
+         identity-based policy allows the dynamodb:{operation} action"
+    );
+    let mut e = AwsError::new(Service::DynamoDb, operation, ErrorKind::AccessDenied, detail);
+    e.region = Some(region.into());
+    e
+}
+
+#[test]
+fn a_failed_probe_call_names_its_step_the_action_and_the_fix() {
+    for (operation, region, step) in [
+        ("PutItem", PRIMARY, "could not write its canary item in us-east-1, so it measures no lag: "),
+        ("GetItem", REPLICA, "could not read its canary item back in us-west-2, so it measures no lag there: "),
+        ("DeleteItem", PRIMARY, "could not delete its canary item in us-east-1 (the item's TTL removes it): "),
+    ] {
+        let f = probe_failure(&probe_denied(operation, region), t0());
+        assert_eq!((f.action, f.error.as_str(), f.at), (format!("dynamodb:{operation}"), "denied", t0()));
+        let sentence = format!(
+            "The operator's role lacks dynamodb:{operation} on arn:aws:dynamodb:{region}:123456789012:table/profiles \
+             (AWS answered AccessDenied to DynamoDB {operation}): apply terraform/"
+        );
+        assert!(f.message.starts_with(&format!("The replication probe {step}{sentence}")), "{}", f.message);
+    }
+    let mut throttled = AwsError::new(Service::DynamoDb, "PutItem", ErrorKind::Throttled, "ThrottlingException");
+    throttled.region = Some(PRIMARY.into());
+    let f = probe_failure(&throttled, t0());
+    assert_eq!((f.action.as_str(), f.error.as_str()), ("dynamodb:PutItem", "throttled"));
+    assert!(f.message.contains("so it measures no lag: DynamoDB PutItem in us-east-1 failed"), "{}", f.message);
+}
+
+#[test]
+fn a_probe_failure_is_kept_between_probes_and_cleared_by_one_that_completes_or_by_turning_it_off() {
+    let mut r = status(both_ways(&[(2, 400.0)], &[2]));
+    let denied = probe_denied("GetItem", REPLICA);
+    record_probe(&mut r, true, true, Some(&denied), t0());
+    let kept = r.probe_failure.clone().expect("recorded");
+    assert_eq!(kept.action, "dynamodb:GetItem");
+    record_probe(&mut r, true, false, None, minute(1));
+    assert_eq!(r.probe_failure.as_ref(), Some(&kept), "no probe this cycle: the last failure stays");
+    let write = probe_denied("PutItem", PRIMARY);
+    record_probe(&mut r, true, false, Some(&write), minute(2));
+    assert_eq!(r.probe_failure.as_ref().map(|f| (f.action.as_str(), f.at)), Some(("dynamodb:PutItem", minute(2))));
+    record_probe(&mut r, true, true, None, minute(3));
+    assert_eq!(r.probe_failure, None, "a probe without a failed call clears it");
+    record_probe(&mut r, true, true, Some(&denied), minute(4));
+    record_probe(&mut r, false, false, None, minute(5));
+    assert_eq!(r.probe_failure, None, "the probe was turned off");
+}
+
+#[test]
+fn a_denied_probe_call_makes_a_healthy_replication_unknown_and_adds_to_a_worse_verdict() {
+    let objectives = fixtures::spec().objectives;
+    let mut within = status(both_ways(&[(2, 400.0)], &[2]));
+    within.probe_failure = Some(probe_failure(&probe_denied("PutItem", PRIMARY), t0()));
+    let (s, reason, message) = condition(&within, PRIMARY, &objectives, None);
+    assert_eq!((s, reason), (ConditionStatus::Unknown, ConditionReason::AccessDenied));
+    assert!(message.starts_with("The replication probe could not write its canary item in us-east-1"), "{message}");
+    assert!(message.contains("lacks dynamodb:PutItem on arn:aws:dynamodb:us-east-1:"), "{message}");
+    assert!(message.ends_with("replication lag at most 0.4 s (largest ReplicationLatency over the last 5 min, CloudWatch), within the 5 s objective."), "{message}");
+    assert!(rpo_part(Some(&within), PRIMARY, &objectives, None).is_ok(), "CloudWatch's lag still meets the RPO");
+
+    let mut behind = status(both_ways(&[(2, 8000.0)], &[2]));
+    behind.probe_failure = within.probe_failure.clone();
+    let (s, reason, message) = condition(&behind, PRIMARY, &objectives, None);
+    assert_eq!((s, reason), (ConditionStatus::False, ConditionReason::LagAboveObjective), "the worse verdict leads");
+    assert!(message.starts_with("Replication from us-east-1 to us-west-2 lags 8.0 s"), "{message}");
+    assert!(message.contains("lacks dynamodb:PutItem"), "{message}");
+
+    let mut throttled = AwsError::new(Service::DynamoDb, "DeleteItem", ErrorKind::Throttled, "ThrottlingException");
+    throttled.region = Some(PRIMARY.into());
+    within.probe_failure = Some(probe_failure(&throttled, t0()));
+    let (s, reason, message) = condition(&within, PRIMARY, &objectives, None);
+    assert_eq!((s, reason), (ConditionStatus::True, ConditionReason::ReplicasActive), "only a denial changes it");
+    assert!(
+        message.contains("could not delete its canary item in us-east-1") && message.contains("throttled"),
+        "{message}"
+    );
+}

@@ -19,11 +19,15 @@
 //! source region and shared by every object naming the table, so its cost grows with tables, not
 //! objects: `RF_BENCH_TABLE_SCENARIOS="1x1,100x1,100x10,1000x1,1000x10"` (objects x tables, one
 //! zone) measures it for objects that share tables (an empty value skips that part).
+//!
+//! Two operators, one per cluster region (two-cluster mode): `two_operators/mod.rs`,
+//! `RF_BENCH_TWO_REGION_SCENARIOS` (default `1x1,100x1`; empty skips).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 mod fleet;
+mod two_operators;
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration, time::Instant};
 
@@ -88,6 +92,7 @@ async fn run() {
         shared.push(measure_tables(n.parse().expect("objects"), t.parse().expect("tables")).await);
     }
     print_tables(&shared);
+    two_operators::run().await;
 }
 
 /// GetMetricData per cycle for `objects` sharing `tables` tables (cold cycle, steady mean).

@@ -140,7 +140,7 @@ pub async fn observe_from(
 /// The drill lock on the check, when the check is found changed and no drill of ours runs: the
 /// other cluster's drill (or any other process's) explains it. An unreadable lock explains nothing
 /// (the change then reads as drift).
-async fn foreign_lock(spec: &RegionalFailoverSpec, aws: &Aws, f: &FailsafeConfig) -> Option<ForeignLock> {
+pub async fn foreign_lock(spec: &RegionalFailoverSpec, aws: &Aws, f: &FailsafeConfig) -> Option<ForeignLock> {
     let region = f.region.clone().unwrap_or_else(|| spec.primary.region.clone());
     let name = lock::lock_name(&spec.health_check.id);
     match aws.get_schedule(&region, &name, &f.group).await {

@@ -30,7 +30,12 @@ pub async fn dns_watch_step(
     status: &RegionalFailoverStatus,
 ) -> (Option<Assembled>, Vec<ServerSaw>) {
     let zone = if rf.spec.dns.nameservers.is_empty() {
-        ctx.aws.cached_hosted_zone(&rf.spec.dns.hosted_zone_id).await.ok().flatten()
+        // The delegation set rarely changes: the verification's last read names the servers, so
+        // the watch adds no Route 53 call to the verification's budget (the cache only the first time).
+        match ctx.aws.last_known_zone(&rf.spec.dns.hosted_zone_id) {
+            Some(z) => Some(z),
+            None => ctx.aws.cached_hosted_zone(&rf.spec.dns.hosted_zone_id).await.ok().flatten(),
+        }
     } else {
         None
     };
@@ -77,8 +82,22 @@ pub async fn witness_step(
     let last = ctx.with_memory(key, |m| m.last_answer.clone());
     let drilling = previous.drill.as_ref().is_some_and(|d| d.current.is_some());
     let predicted = verify::predicted_stages(&rf.spec, None);
-    let sighting =
-        Sighting { active: active.as_deref(), servers, at: now, vantage: ctx.settings.cluster_region.as_deref() };
+    // A flip while no drill of ours runs may be another process's drill (the other cluster's, a
+    // CLI's): its lock says so before the flip is announced as a regional failover. The lock is
+    // read only on a flip; verification reads it again while the check stays changed.
+    let flipped = active.as_deref().is_some_and(|a| last.as_ref().is_some_and(|l| l.region != a));
+    let foreign = if flipped && !drilling {
+        observe::foreign_lock(&rf.spec, &ctx.aws, &ctx.settings.failsafe).await
+    } else {
+        None
+    };
+    let sighting = Sighting {
+        active: active.as_deref(),
+        servers,
+        at: now,
+        vantage: ctx.settings.cluster_region.as_deref(),
+        foreign_drill: foreign.as_ref().map(|f| f.holder.as_str()),
+    };
     let judged =
         witness::witness(&rf.spec, last.as_ref(), base.last_failover.as_ref(), &sighting, drilling, &predicted);
     if let Some(region) = &active {
@@ -91,6 +110,11 @@ pub async fn witness_step(
     let mut events = Vec::new();
     events.extend(judged.event.clone());
     let mut changed = judged.record.is_some();
+    let foreign_drill = foreign.map(|f| status::foreign::record(&f, base.foreign_drill.as_ref(), now));
+    if foreign_drill.is_some() {
+        events.extend(status::foreign::events(base.foreign_drill.as_ref(), foreign_drill.as_ref(), now));
+        changed = true;
+    }
     if let Some(r) = record.as_mut()
         && witness::validation_due(&rf.spec, r, active.as_deref())
         && let Some(v) = rf.spec.post_failover_validation.as_ref()
@@ -106,6 +130,9 @@ pub async fn witness_step(
     let mut out = assembled.unwrap_or_else(|| Assembled { status: previous.clone(), events: Vec::new() });
     if changed {
         out.status.last_failover = record;
+    }
+    if foreign_drill.is_some() {
+        out.status.foreign_drill = foreign_drill;
     }
     out.events.extend(events);
     debug!(name = %rf.name_any(), flipped = ?judged.flipped_to, "witnessed");

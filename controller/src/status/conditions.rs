@@ -8,11 +8,39 @@ use super::{
 };
 use crate::{
     api::{
-        Condition, ConditionStatus, DrillPhase, DrillRecord, Finding, HealthSource, HealthState, HealthStatus,
-        Objectives, ReplicationStatus,
+        Condition, ConditionStatus, DrillPhase, DrillRecord, DrillStatus, Finding, HealthSource, HealthState,
+        HealthStatus, Objectives, ReplicationStatus,
     },
     aws::{AwsError, ErrorKind},
+    drill::reasons::DrillReason,
 };
+
+/// The newest finished drill that says something about failover. A drill refused on purpose
+/// before it touched anything (another process is drilling the same check right now, the other
+/// region is unreachable, the object is suspended, drills are stopped by the switch) proves nothing
+/// either way: it leaves `DrillSucceeded` as the drill before it set it, so losing a race to the
+/// other cluster, or waiting out an outage, does not make an object not Ready (docs/architecture.md,
+/// "Two regions"). Refusals that doubt the failover path itself (drift, an unhealthy primary,
+/// unreadable evidence) still count.
+pub fn proving_drill(drill: Option<&DrillStatus>) -> Option<&DrillRecord> {
+    let drill = drill?;
+    let says_nothing = |r: &DrillRecord| {
+        r.phase == DrillPhase::Failed
+            && r.injected_at.is_none()
+            && r.reason.as_deref().is_some_and(|x| {
+                [
+                    DrillReason::DrillAlreadyRunning,
+                    DrillReason::OtherRegionUnreachable,
+                    DrillReason::Suspended,
+                    DrillReason::DrillsStopped,
+                ]
+                .iter()
+                .any(|d| d.as_str() == x)
+            })
+    };
+    let newest = drill.last.as_ref().into_iter().chain(&drill.history);
+    newest.filter(|r| !says_nothing(r)).max_by_key(|r| r.finished_at.unwrap_or(r.started_at))
+}
 
 /// Everything the conditions are computed from, for one reconcile.
 #[derive(Clone, Copy, Debug)]
@@ -30,7 +58,7 @@ pub struct StatusInput<'a> {
     pub objectives: &'a Objectives,
     /// `verify::predicted_rto_seconds(spec, snapshot)`.
     pub predicted_rto_seconds: u32,
-    /// The most recently finished drill.
+    /// The most recently finished drill that says something about failover ([`proving_drill`]).
     pub last_drill: Option<&'a DrillRecord>,
     /// A drill of this operator is running (its injected failure is expected).
     pub drill_in_progress: bool,

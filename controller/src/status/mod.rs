@@ -5,7 +5,7 @@ mod assemble;
 mod conditions;
 mod drill_events;
 mod events;
-mod foreign;
+pub mod foreign;
 pub mod reasons;
 pub mod replication;
 pub mod sentences;

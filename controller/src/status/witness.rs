@@ -42,6 +42,9 @@ pub struct Sighting<'a> {
     pub at: DateTime<Utc>,
     /// The operator's cluster region (two-cluster mode), named in the announcement.
     pub vantage: Option<&'a str>,
+    /// Who holds the health check's drill lock, read when a flip is seen while no drill of this
+    /// operator runs: another process's drill explains the flip, which is then no regional failover.
+    pub foreign_drill: Option<&'a str>,
 }
 
 /// What changed: the new `status.lastFailover` (if it changed) and the event to publish.
@@ -67,8 +70,8 @@ pub fn witness(
     let flipped = last.filter(|l| l.region != now_region);
     if let Some(before) = flipped {
         out.flipped_to = Some(now_region.to_string());
-        out.event = Some(flip_event(spec, &before.region, now_region, drilling, sighting.vantage));
-        if !drilling {
+        out.event = Some(flip_event(spec, &before.region, now_region, drilling, sighting));
+        if !drilling && sighting.foreign_drill.is_none() {
             let direction =
                 if now_region == spec.primary.region { FlipDirection::Failback } else { FlipDirection::Failover };
             let mut record = WitnessedFailover {
@@ -140,10 +143,16 @@ pub fn validation_event(v: &ValidationResult) -> Transition {
     Transition { type_, reason, action: "Watch", note: truncate(&note) }
 }
 
-fn flip_event(spec: &RegionalFailoverSpec, from: &str, to: &str, drilling: bool, vantage: Option<&str>) -> Transition {
+fn flip_event(
+    spec: &RegionalFailoverSpec,
+    from: &str,
+    to: &str,
+    drilling: bool,
+    sighting: &Sighting<'_>,
+) -> Transition {
     let failback = to == spec.primary.region;
     let name = spec.dns.record_name.trim_end_matches('.');
-    let seen = vantage.map_or_else(String::new, |v| format!(" from {v}"));
+    let seen = sighting.vantage.map_or_else(String::new, |v| format!(" from {v}"));
     let (reason, mut note) = if failback {
         (
             EventReason::FailbackObserved,
@@ -160,8 +169,12 @@ fn flip_event(spec: &RegionalFailoverSpec, from: &str, to: &str, drilling: bool,
     if drilling {
         note.push_str(" A drill of this object is running.");
     }
+    if let Some(holder) = sighting.foreign_drill {
+        note.push_str(&format!(" A drill of another operator holds the health check ({holder})."));
+    }
     // A failover nobody drilled is news; a failback or a drill's own flip is expected.
-    let type_ = if failback || drilling { EventType::Normal } else { EventType::Warning };
+    let type_ =
+        if failback || drilling || sighting.foreign_drill.is_some() { EventType::Normal } else { EventType::Warning };
     Transition { type_, reason, action: "Watch", note: truncate(&note) }
 }
 

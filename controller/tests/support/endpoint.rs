@@ -35,13 +35,28 @@ impl ApiEndpoint {
         e
     }
 
-    /// Binds (with SO_REUSEADDR, so a restart gets the same port back) and serves.
+    /// Binds (with SO_REUSEADDR, so a restart gets the same port back) and serves. A listener just
+    /// stopped closes when the runtime drops its aborted task, a moment later: the bind is retried
+    /// for 5 s, waiting in `block_in_place` so this worker's queue (where the abort may wait) runs.
     pub fn start(&mut self) {
         assert!(self.task.is_none(), "already serving");
-        let socket = TcpSocket::new_v4().expect("socket");
-        socket.set_reuseaddr(true).expect("reuseaddr");
-        socket.bind(self.addr).unwrap_or_else(|e| panic!("bind {}: {e}", self.addr));
-        let listener = socket.listen(64).expect("listen");
+        let mut tries = 0;
+        let listener = loop {
+            let socket = TcpSocket::new_v4().expect("socket");
+            socket.set_reuseaddr(true).expect("reuseaddr");
+            match socket.bind(self.addr).and_then(|()| socket.listen(64)) {
+                Ok(listener) => break listener,
+                Err(e) if tries < 100 && e.kind() == std::io::ErrorKind::AddrInUse => {
+                    tries += 1;
+                    let pause = || std::thread::sleep(std::time::Duration::from_millis(50));
+                    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+                        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(pause),
+                        _ => pause(),
+                    }
+                }
+                Err(e) => panic!("bind {}: {e}", self.addr),
+            }
+        };
         let (statuses, seen) = (self.statuses.clone(), self.seen.clone());
         self.task = Some(tokio::spawn(async move {
             while let Ok((mut conn, _)) = listener.accept().await {

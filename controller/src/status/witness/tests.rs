@@ -38,7 +38,7 @@ fn a_flip_to_the_secondary_is_recorded_announced_as_a_warning_and_timed_per_serv
         &s,
         Some(&last("us-east-1", 0)),
         None,
-        &Sighting { active: Some("us-west-2"), servers: &servers, at: t(5_000), vantage: None },
+        &Sighting { active: Some("us-west-2"), servers: &servers, at: t(5_000), vantage: None, foreign_drill: None },
         false,
         &predicted(),
     );
@@ -61,7 +61,7 @@ fn a_flip_to_the_secondary_is_recorded_announced_as_a_warning_and_timed_per_serv
         &s,
         Some(&last("us-west-2", 5_000)),
         Some(&r),
-        &Sighting { active: Some("us-west-2"), servers: &servers, at: t(6_000), vantage: None },
+        &Sighting { active: Some("us-west-2"), servers: &servers, at: t(6_000), vantage: None, foreign_drill: None },
         false,
         &predicted(),
     );
@@ -83,12 +83,13 @@ fn a_flip_to_the_secondary_is_recorded_announced_as_a_warning_and_timed_per_serv
 fn nothing_new_changes_nothing_and_the_window_closes() {
     let s = spec();
     let servers = [saw("ns-a", Some("us-east-1"))];
-    let sight = Sighting { active: Some("us-east-1"), servers: &servers, at: t(1_000), vantage: None };
+    let sight =
+        Sighting { active: Some("us-east-1"), servers: &servers, at: t(1_000), vantage: None, foreign_drill: None };
     assert_eq!(witness(&s, Some(&last("us-east-1", 0)), None, &sight, false, &predicted()), Witnessed::default());
     // No last answer (a restart): nothing to compare, nothing announced.
     assert_eq!(witness(&s, None, None, &sight, false, &predicted()), Witnessed::default());
     // No verdict this time.
-    let silent = Sighting { active: None, servers: &[], at: t(1_000), vantage: None };
+    let silent = Sighting { active: None, servers: &[], at: t(1_000), vantage: None, foreign_drill: None };
     assert_eq!(witness(&s, Some(&last("us-west-2", 0)), None, &silent, false, &predicted()), Witnessed::default());
 
     let open = WitnessedFailover {
@@ -110,7 +111,8 @@ fn nothing_new_changes_nothing_and_the_window_closes() {
 fn a_failback_and_a_drills_own_flip_are_normal_and_only_the_failback_is_recorded() {
     let s = spec();
     let servers = [saw("ns-a", Some("us-east-1"))];
-    let back = Sighting { active: Some("us-east-1"), servers: &servers, at: t(9_000), vantage: None };
+    let back =
+        Sighting { active: Some("us-east-1"), servers: &servers, at: t(9_000), vantage: None, foreign_drill: None };
     let w = witness(&s, Some(&last("us-west-2", 8_000)), None, &back, false, &predicted());
     let ev = w.event.expect("event");
     assert_eq!((ev.type_, ev.reason), (EventType::Normal, EventReason::FailbackObserved));
@@ -122,19 +124,30 @@ fn a_failback_and_a_drills_own_flip_are_normal_and_only_the_failback_is_recorded
     assert_eq!(clients.seconds, Some(301.0), "the failback TTL applies");
 
     let over = [saw("ns-a", Some("us-west-2"))];
-    let drill = Sighting { active: Some("us-west-2"), servers: &over, at: t(1_000), vantage: None };
+    let drill =
+        Sighting { active: Some("us-west-2"), servers: &over, at: t(1_000), vantage: None, foreign_drill: None };
     let w = witness(&s, Some(&last("us-east-1", 0)), None, &drill, true, &predicted());
     let ev = w.event.expect("event");
     assert_eq!((ev.type_, ev.reason), (EventType::Normal, EventReason::FailoverObserved));
     assert!(ev.note.contains("drill"), "{}", ev.note);
     assert_eq!(w.record, None, "the drill record keeps the drill's flip");
+
+    // Another process's drill (its lock read on the flip): announced as that drill, not recorded
+    // as a regional failover, and no Warning.
+    let theirs = Sighting { foreign_drill: Some("us-west-2/op-us-west-2/pid-7"), ..drill };
+    let w = witness(&s, Some(&last("us-east-1", 0)), None, &theirs, false, &predicted());
+    let ev = w.event.expect("event");
+    assert_eq!((ev.type_, ev.reason), (EventType::Normal, EventReason::FailoverObserved));
+    assert!(ev.note.contains("another operator") && ev.note.contains("pid-7"), "{}", ev.note);
+    assert_eq!(w.record, None, "not a regional failover");
 }
 
 #[test]
 fn the_standby_is_asked_once_after_a_real_failover_and_its_answer_joins_the_waterfall() {
     let mut s = spec();
     let over = [saw("ns-a", Some("us-west-2"))];
-    let sight = Sighting { active: Some("us-west-2"), servers: &over, at: t(2_000), vantage: None };
+    let sight =
+        Sighting { active: Some("us-west-2"), servers: &over, at: t(2_000), vantage: None, foreign_drill: None };
     let mut r = witness(&s, Some(&last("us-east-1", 0)), None, &sight, false, &predicted()).record.expect("record");
     assert!(!validation_due(&s, &r, Some("us-west-2")), "nothing declared");
     s.post_failover_validation = Some(crate::api::PostFailoverValidation {

@@ -9,6 +9,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::{aws_fixtures as fx, localaws::LocalAws};
 
+pub mod iam;
+
 /// Route 53 takes at most 1,000 changes per ChangeResourceRecordSets batch.
 const CHANGES_PER_BATCH: usize = 1000;
 /// Requests in flight while seeding (local AWS is one Python process).

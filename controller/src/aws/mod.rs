@@ -12,9 +12,9 @@ mod client;
 mod cloudwatch;
 mod dynamodb;
 mod error;
+mod gather;
 mod route53;
 mod scheduler;
-mod gather;
 mod verdict;
 
 pub use budget::{Budget, BudgetConfig, CallStat, Outcome, RetryPolicy, Service};
@@ -23,9 +23,9 @@ pub use client::{Aws, AwsOptions};
 pub use cloudwatch::{MetricsKey, PERIOD_SECONDS, window as metrics_window};
 pub use dynamodb::{PROBE_KEY_PREFIX, ProbeItem};
 pub use error::{AwsError, ErrorKind};
+pub use gather::{HealthCheckList, freshness};
 pub use route53::normalize_name;
 pub use scheduler::{FailsafeSchedule, ScheduleObserved, UPDATE_HEALTH_CHECK_TARGET};
-pub use gather::{HealthCheckList, freshness};
 pub use verdict::Reading;
 
 /// Records of one hosted zone, listed once per freshness window and shared by every object in it.

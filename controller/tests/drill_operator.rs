@@ -265,21 +265,39 @@ async fn failsafe_restores_when_the_operator_stays_dead() {
     let s = setup("drill-failsafe.test", "drill-failsafe", "", 60).await;
     let r53 = s.g.local.route53().await;
     let before = config(&r53, &s.g.hc).await;
-    let mut op = operator(&s);
-    let t = Utc::now();
-    annotate(&s.api, "smoke").await;
-    let rec = eventually("drill injected", Duration::from_secs(30), || async {
-        let rf = s.api.get(NAME).await.ok()?;
-        current(&rf).filter(|r| r.started_at >= t && r.phase == DrillPhase::AwaitingFailover).cloned()
-    })
-    .await;
-    op.kill9();
+    // Killed while injected: the record says AwaitingFailover before the Invert is sent
+    // (write-ahead), so the kill waits until AWS shows the check inverted. A drill that aborts and
+    // restores (a guard firing on a loaded machine) right before the kill leaves nothing for the
+    // fail-safe to do: that attempt is set aside and the drill run again.
+    let inverted = || async { config(&r53, &s.g.hc).await.inverted.unwrap_or(false) };
+    let mut attempt = 0;
+    let rec = loop {
+        attempt += 1;
+        let mut op = operator(&s);
+        let t = Utc::now();
+        annotate(&s.api, &format!("smoke/attempt-{attempt}")).await;
+        let rec = eventually("drill injected", Duration::from_secs(30), || async {
+            let rf = s.api.get(NAME).await.ok()?;
+            current(&rf).filter(|r| r.started_at >= t && r.phase == DrillPhase::AwaitingFailover).cloned()
+        })
+        .await;
+        let injected = tokio::time::timeout(Duration::from_secs(10), async {
+            while !inverted().await {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await
+        .is_ok();
+        op.kill9();
+        if injected && inverted().await {
+            break rec;
+        }
+        assert!(attempt < 3, "the killed operator never left the health check inverted");
+        println!("attempt {attempt}: the drill was not injected when the operator died; again");
+        drill_ground::settled(&s.g.local, &s.g.hc).await;
+    };
     let name = rec.failsafe_schedule.clone().expect("fail-safe recorded before the injection");
     let deadline = rec.deadline.expect("deadline");
-    eventually("the health check inverted by the dead operator", Duration::from_secs(10), || async {
-        config(&r53, &s.g.hc).await.inverted.unwrap_or(false).then_some(())
-    })
-    .await;
     let fired = eventually("the fail-safe fired", Duration::from_secs(100), || async {
         let fired = s.g.local.control("GET", "/scheduler/fired", None);
         fired["fired"].as_array()?.iter().find(|f| f["name"] == name.as_str()).cloned()

@@ -105,7 +105,12 @@ pub struct Context {
     memory: Mutex<HashMap<String, ObjectMemory>>,
     /// The stop switch, read at most once a second.
     pub(super) stop_switch: tokio::sync::Mutex<Option<(Instant, crate::drill::evidence::Evidence<Option<String>>)>>,
+    /// When the DNS watch last read a drill lock on a flip (see [`Context::spare_lock_read`]).
+    lock_read_at: Mutex<Option<Instant>>,
 }
+
+/// The DNS watch reads at most one drill lock per this interval, for the whole process.
+const LOCK_READ_SPACING: Duration = Duration::from_secs(1);
 
 impl Context {
     pub fn new(client: Client, aws: Aws, metrics: Metrics, probes: Arc<Probes>, settings: Settings) -> Context {
@@ -120,7 +125,23 @@ impl Context {
             stopping: Arc::new(AtomicBool::new(false)),
             memory: Mutex::new(HashMap::new()),
             stop_switch: tokio::sync::Mutex::new(None),
+            lock_read_at: Mutex::new(None),
         }
+    }
+
+    /// Whether the DNS watch may read a drill lock for a flip now, never waiting: one a second for
+    /// the whole process. A drill flips one object; many objects flipping at once are a regional
+    /// event, and reading each one's lock then would hold the reconcile slots on the Scheduler
+    /// budget (2/s: 50 s at 100 objects) while every status waits. A flip judged without the
+    /// lock is announced as before; verification reads the lock while the check stays changed.
+    pub fn spare_lock_read(&self) -> bool {
+        let mut last = self.lock_read_at.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        if last.is_some_and(|t| now.saturating_duration_since(t) < LOCK_READ_SPACING) {
+            return false;
+        }
+        *last = Some(now);
+        true
     }
 
     pub fn is_stopping(&self) -> bool {

@@ -156,3 +156,17 @@ async fn a_deleted_object_without_a_drill_loses_its_finalizer_and_its_memory() {
     assert_eq!(api.object()["metadata"]["finalizers"], json!([]));
     assert_eq!(ctx.remembered(), 0, "the object's memory is gone");
 }
+
+/// Many objects flipping at once are a regional event: the watch reads one drill lock a second,
+/// never queueing the rest on the Scheduler budget (each would hold a reconcile slot).
+#[tokio::test(start_paused = true)]
+async fn the_watch_reads_one_drill_lock_a_second() {
+    let api = MockApi::new(object(json!({}), Value::Null, json!({})));
+    let ctx = context(&api, None).await;
+    assert!(ctx.spare_lock_read(), "the first flip's lock is read");
+    assert!(!(0..99).any(|_| ctx.spare_lock_read()), "99 more flips in the same instant read none");
+    tokio::time::advance(Duration::from_millis(999)).await;
+    assert!(!ctx.spare_lock_read());
+    tokio::time::advance(Duration::from_millis(1)).await;
+    assert!(ctx.spare_lock_read(), "a second later, one more");
+}

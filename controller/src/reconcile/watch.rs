@@ -84,9 +84,11 @@ pub async fn witness_step(
     let predicted = verify::predicted_stages(&rf.spec, None);
     // A flip while no drill of ours runs may be another process's drill (the other cluster's, a
     // CLI's): its lock says so before the flip is announced as a regional failover. The lock is
-    // read only on a flip; verification reads it again while the check stays changed.
+    // read only on a flip, and only on a spare read (many flips at once are no drill: waiting on
+    // the Scheduler budget would delay every status); verification reads it again while the
+    // check stays changed.
     let flipped = active.as_deref().is_some_and(|a| last.as_ref().is_some_and(|l| l.region != a));
-    let foreign = if flipped && !drilling {
+    let foreign = if flipped && !drilling && ctx.spare_lock_read() {
         observe::foreign_lock(&rf.spec, &ctx.aws, &ctx.settings.failsafe).await
     } else {
         None

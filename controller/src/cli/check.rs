@@ -5,7 +5,7 @@ use std::{path::Path, process::ExitCode, sync::Arc};
 use chrono::Utc;
 use kube::ResourceExt;
 use regional_failover::{
-    api::{ConditionStatus, Finding, HealthState, RegionalFailoverStatus, validate},
+    api::{ConditionStatus, Finding, HealthState, RegionalFailoverStatus},
     aws::{self, Aws, AwsOptions, Budget, BudgetConfig},
     observe,
     status::{self, AwsRead, ConditionReason, ConditionType, find_condition, sentences},
@@ -14,16 +14,12 @@ use regional_failover::{
 };
 use serde_json::json;
 
-use super::{Output, fail, read_input};
+use super::{Output, fail, read_manifests};
 
 pub async fn check(file: &Path, output: Output, log_format: LogFormat) -> ExitCode {
     aws::install_crypto_provider();
     telemetry::init(log_format);
-    let yaml = match read_input(file) {
-        Ok(y) => y,
-        Err(e) => return fail(&e.to_string()),
-    };
-    let objects = match validate::parse_manifests(&yaml) {
+    let objects = match read_manifests(file) {
         Ok(o) => o,
         Err(e) => return fail(&e.to_string()),
     };

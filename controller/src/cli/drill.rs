@@ -14,7 +14,7 @@ use std::{
 use chrono::Utc;
 use kube::ResourceExt;
 use regional_failover::{
-    api::{DrillPhase, DrillRecord, DrillTrigger, validate},
+    api::{DrillPhase, DrillRecord, DrillTrigger},
     aws::{self, Aws, AwsOptions, Budget, BudgetConfig},
     drill::{
         actions::{DrillEnv, FailsafeConfig},
@@ -26,7 +26,7 @@ use regional_failover::{
     telemetry::{self, LogFormat},
 };
 
-use super::{Output, fail, read_input};
+use super::{Output, fail, read_manifests};
 
 /// Keeps the record in memory.
 struct CliHost;
@@ -54,11 +54,7 @@ pub async fn drill(
 ) -> ExitCode {
     aws::install_crypto_provider();
     telemetry::init(log_format);
-    let yaml = match read_input(file) {
-        Ok(y) => y,
-        Err(e) => return fail(&e.to_string()),
-    };
-    let objects = match validate::parse_manifests(&yaml) {
+    let objects = match read_manifests(file) {
         Ok(o) => o,
         Err(e) => return fail(&e.to_string()),
     };

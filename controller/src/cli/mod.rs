@@ -106,6 +106,14 @@ pub fn fail(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The validated `RegionalFailover` documents of FILE (or standard input for `-`): the one way
+/// `check`, `drill` and `report` read their input.
+pub fn read_manifests(
+    path: &std::path::Path,
+) -> Result<Vec<regional_failover::api::RegionalFailover>, regional_failover::Error> {
+    regional_failover::api::validate::parse_manifests(&read_input(path)?)
+}
+
 /// Reads FILE, or standard input for `-`.
 pub fn read_input(path: &std::path::Path) -> Result<String, regional_failover::Error> {
     let read =

@@ -7,23 +7,19 @@ use std::{path::Path, process::ExitCode, sync::Arc};
 use chrono::Utc;
 use kube::ResourceExt;
 use regional_failover::{
-    api::{DrillTrigger, validate},
+    api::DrillTrigger,
     aws::{self, Aws, AwsOptions, Budget, BudgetConfig},
     drill::{evidence::HostFacts, machine, preflight, sense::Senses},
     report,
     telemetry::{self, LogFormat},
 };
 
-use super::{ReportFormat, fail, read_input};
+use super::{ReportFormat, fail, read_manifests};
 
 pub async fn report(file: &Path, format: ReportFormat, log_format: LogFormat) -> ExitCode {
     aws::install_crypto_provider();
     telemetry::init(log_format);
-    let yaml = match read_input(file) {
-        Ok(y) => y,
-        Err(e) => return fail(&e.to_string()),
-    };
-    let objects = match validate::parse_manifests(&yaml) {
+    let objects = match read_manifests(file) {
         Ok(o) => o,
         Err(e) => return fail(&e.to_string()),
     };

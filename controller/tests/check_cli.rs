@@ -3,43 +3,17 @@
 
 mod support;
 
-use std::{path::Path, process::Command};
-
 use aws_sdk_dynamodb::types::{
     CreateReplicationGroupMemberAction, DeleteReplicationGroupMemberAction, ReplicationGroupUpdate,
 };
 use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecordSet};
-use serde_json::Value;
 use support::{
     aws_fixtures as fx,
     endpoint::{ApiEndpoint, free_port_on_both},
     localaws::{LocalAws, eventually},
 };
 
-fn check(manifest: &Path, aws_endpoint: &str) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_regional-failover"))
-        .args(["check", "-f"])
-        .arg(manifest)
-        .args(["--output", "json"])
-        .env("AWS_ENDPOINT_URL", aws_endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("check runs");
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-fn codes(json: &Value) -> Vec<String> {
-    json[0]["status"]["drift"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|f| f["code"].as_str().map(String::from))
-        .collect()
-}
+use support::cli::{check, codes};
 
 async fn records(r53: &aws_sdk_route53::Client, zone: &str, set_id: &str) -> ResourceRecordSet {
     let out = r53.list_resource_record_sets().hosted_zone_id(zone).send().await.expect("list");

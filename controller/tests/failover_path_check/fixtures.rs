@@ -2,30 +2,7 @@
 
 use super::*;
 
-pub(crate) fn check(manifest: &Path, aws_endpoint: &str) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_regional-failover"))
-        .args(["check", "-f"])
-        .arg(manifest)
-        .args(["--output", "json"])
-        .env("AWS_ENDPOINT_URL", aws_endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("check runs");
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-pub(crate) fn codes(json: &Value) -> Vec<String> {
-    json[0]["status"]["drift"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|f| f["code"].as_str().map(String::from))
-        .collect()
-}
+pub(crate) use crate::support::cli::{check, codes};
 
 /// Runs `check` and asserts `code` is (or is not) among the findings.
 #[track_caller]

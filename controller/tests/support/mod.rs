@@ -4,6 +4,7 @@
 
 pub mod aws_fixtures;
 pub mod baseline;
+pub mod cli;
 pub mod cluster;
 pub mod endpoint;
 pub mod fake_dns;

@@ -2,6 +2,9 @@
 //!
 //! validate → drill (one step) → observe (when due) → assemble → apply status → publish
 //!
+//! Between verifications the DNS sensor (`sensor.rs`) looks at each object's answer outside the
+//! slots and wakes a reconcile only when there is something to judge.
+//!
 //! `validate` and `assemble` are pure; `drill`, `observe` and `apply status` do the I/O; nothing
 //! waits longer than one drill step plus its AWS calls, so any number of drills shares the
 //! reconcile slots with verification.
@@ -12,6 +15,7 @@ mod errors;
 pub mod publish;
 mod run;
 pub mod runbook;
+mod sensor;
 pub mod status_write;
 mod watch;
 
@@ -40,7 +44,7 @@ use context::key_of;
 enum Due {
     /// A full verification: every AWS read, the whole status.
     Verify,
-    /// Only the authoritative answer (free), to follow a failover within seconds.
+    /// What the DNS sensor saw (free), to follow a failover within seconds.
     DnsWatch,
     Nothing,
 }
@@ -62,7 +66,7 @@ pub(crate) async fn reconcile(rf: Arc<RegionalFailover>, ctx: Arc<Context>) -> R
 async fn pipeline(rf: &RegionalFailover, ctx: &Context) -> Result<(Action, Option<&'static str>), ReconcileError> {
     let key = key_of(rf);
     let api: Api<RegionalFailover> = Api::namespaced(ctx.client.clone(), &rf.namespace().unwrap_or_default());
-    let written = ctx.with_memory(&key, |m| m.written.clone()).unwrap_or_else(|| rf.status.clone().unwrap_or_default());
+    let written = written_status(rf, ctx, &key);
 
     let spec_error = validate_step(rf, ctx, &key);
     let drill = drills::step(rf, ctx, &api, &key, written, spec_error.is_none()).await?;
@@ -82,7 +86,8 @@ async fn pipeline(rf: &RegionalFailover, ctx: &Context) -> Result<(Action, Optio
             (Some(a), failed, Some(Vec::new()))
         }
         Due::DnsWatch => {
-            let (a, servers) = watch::dns_watch_step(rf, ctx, &key, &drill.status).await;
+            // Boxed: the nested DNS futures otherwise overflow the compiler's layout depth.
+            let (a, servers) = Box::pin(watch::dns_watch_step(rf, ctx, &key, &drill.status)).await;
             (a, None, Some(servers))
         }
         Due::Nothing => (None, None, None),
@@ -108,6 +113,20 @@ async fn pipeline(rf: &RegionalFailover, ctx: &Context) -> Result<(Action, Optio
     Ok((Action::requeue(next_wakeup(rf, ctx, &key, drill.next_in)), failed))
 }
 
+/// The status as this process last wrote it, or the cached one. The copy in memory is kept only
+/// until the watch cache shows the same status: at 1,000 objects a second copy of every status is
+/// most of the heap (footprint bench).
+fn written_status(rf: &RegionalFailover, ctx: &Context, key: &str) -> RegionalFailoverStatus {
+    ctx.with_memory(key, |m| match m.written.take() {
+        Some(w) if rf.status.as_ref() != Some(&w) => {
+            m.written = Some(w.clone());
+            w
+        }
+        Some(w) => w,
+        None => rf.status.clone().unwrap_or_default(),
+    })
+}
+
 /// 1. The one spec validation, once per generation.
 fn validate_step(rf: &RegionalFailover, ctx: &Context, key: &str) -> Option<String> {
     let generation = rf.meta().generation.unwrap_or_default();
@@ -120,15 +139,15 @@ fn validate_step(rf: &RegionalFailover, ctx: &Context, key: &str) -> Option<Stri
 }
 
 /// What is due now: a verification when its interval passed or the spec changed, else the DNS
-/// watch when its (adaptive) interval passed.
+/// watch when the sensor woke this reconcile.
 fn due(rf: &RegionalFailover, ctx: &Context, key: &str, status: &RegionalFailoverStatus, invalid: bool) -> Due {
     let now = Instant::now();
-    let (verify_at, dns_at) = ctx.with_memory(key, |m| (m.verify_at, m.dns_at));
+    let (verify_at, woken) = ctx.with_memory(key, |m| (m.verify_at, m.woken.is_some()));
     let changed = status.observed_generation != rf.meta().generation;
     if changed || verify_at.is_none_or(|t| t <= now) {
         return Due::Verify;
     }
-    if !invalid && dns_at.is_some_and(|t| t <= now) {
+    if !invalid && woken {
         return Due::DnsWatch;
     }
     Due::Nothing
@@ -170,6 +189,8 @@ async fn verify_step(
         // AWS trouble is retried sooner than a full interval, but backs off: 5 s doubling to 5 min.
         let wait = if failed.is_some() { backoff(m.failures).min(interval) } else { interval };
         m.verify_at = Some(Instant::now() + wait);
+        // The verification read DNS itself: whatever the sensor saw before is judged already.
+        m.woken = None;
         m.dns_at = Some(Instant::now() + watch::interval(rf, ctx, &assembled.status));
         m.verify_at
     });
@@ -211,13 +232,14 @@ async fn finalize(
     Ok((Action::await_change(), None))
 }
 
-/// The soonest of: the drill's next step, the next verification, the DNS watch, a cron drill.
+/// The soonest of: the drill's next step, the next verification, a cron drill. The DNS watch
+/// is not among them: the sensor wakes the reconcile when it sees something.
 fn next_wakeup(rf: &RegionalFailover, ctx: &Context, key: &str, drill_next: Option<Duration>) -> Duration {
     let now = Instant::now();
-    let (verify_at, dns_at) = ctx.with_memory(key, |m| (m.verify_at, m.dns_at));
+    let verify_at = ctx.with_memory(key, |m| m.verify_at);
     let until = |t: Option<Instant>| t.map(|t| t.saturating_duration_since(now));
     let cron = crate::drill::trigger::next_fire_in(&rf.spec, Utc::now()).map(|d| d + Duration::from_millis(500));
-    [drill_next, until(verify_at), until(dns_at), cron].into_iter().flatten().min().unwrap_or(Duration::from_secs(60))
+    [drill_next, until(verify_at), cron].into_iter().flatten().min().unwrap_or(Duration::from_secs(60))
 }
 
 /// 5 s doubling to 5 min: transient AWS or API trouble is retried without hammering either.

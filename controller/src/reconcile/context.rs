@@ -78,11 +78,16 @@ pub struct ObjectMemory {
     pub verdict: Option<(i64, Option<String>)>,
     /// When the next full verification is due.
     pub verify_at: Option<Instant>,
-    /// When the authoritative answer is next checked.
+    /// When the DNS sensor next looks at the authoritative answer (`sensor.rs`).
     pub dns_at: Option<Instant>,
+    /// The sensor's look is in flight.
+    pub looking: bool,
+    /// What the sensor saw that the next reconcile judges.
+    pub woken: Option<super::sensor::Woken>,
     pub drill: Option<DrillMemory>,
     /// The status as this process last wrote it: the base of the next write, since the watch
-    /// cache may not have seen that write yet (a drill must never step from a stale record).
+    /// cache may not have seen that write yet (a drill must never step from a stale record). Dropped
+    /// once the cache shows the same status.
     pub written: Option<crate::api::RegionalFailoverStatus>,
     /// Consecutive failed verifications, for backoff.
     pub failures: u32,
@@ -152,6 +157,13 @@ impl Context {
     pub fn with_memory<T>(&self, key: &str, f: impl FnOnce(&mut ObjectMemory) -> T) -> T {
         let mut memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
         f(memory.entry(key.to_string()).or_default())
+    }
+
+    /// Runs `f` on the memory of an object already remembered; `None` (and nothing created)
+    /// otherwise: the DNS sensor must not bring a forgotten object back.
+    pub fn with_known_memory<T>(&self, key: &str, f: impl FnOnce(&mut ObjectMemory) -> T) -> Option<T> {
+        let mut memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        memory.get_mut(key).map(f)
     }
 
     /// Forgets a deleted object.

@@ -20,6 +20,9 @@ const MAX_CONCURRENT_RECONCILES: u16 = 8;
 /// How long a stopping operator spends restoring the drills it drives (the chart's grace period
 /// leaves room for it).
 const DRAIN_LIMIT: Duration = Duration::from_secs(15);
+/// Wakes from the DNS sensor waiting for the controller: one per object flipping at once is
+/// plenty; a wake that does not fit is looked at again at the next interval.
+const SENSOR_WAKES_QUEUED: usize = 1024;
 
 /// Proves the watch can be established (CRD installed, RBAC granted) and marks the process ready.
 /// A standby replica is ready too: readiness must not depend on holding the lease, or a rolling
@@ -66,12 +69,16 @@ pub async fn run(
     // Every status write changes the object (timestamps); reacting to those events would verify
     // each object again at once, forever. Only what a user changes triggers: spec (generation),
     // annotations (drill requests) and deletion. Everything else comes from the requeue.
-    let trigger = watcher(api, watcher::Config::default().any_semantic())
+    let watched = watcher(api, watcher::Config::default().any_semantic())
         .default_backoff()
         .modify(slim)
         .reflect(writer)
         .applied_objects()
         .predicate_filter(user_change, Default::default());
+    // The DNS sensor wakes an object's reconcile when its answer says something new.
+    let (wake, woken) = futures::channel::mpsc::channel(SENSOR_WAKES_QUEUED);
+    let sensor = tokio::spawn(super::sensor::run(ctx.clone(), reader.clone(), wake));
+    let trigger = futures::stream::select(watched, woken.map(Ok));
     Controller::for_stream(trigger, reader)
         .with_config(controller::Config::default().concurrency(MAX_CONCURRENT_RECONCILES))
         .graceful_shutdown_on(shutdown)
@@ -87,6 +94,7 @@ pub async fn run(
         })
         .await;
     ctx.stopping.store(true, Ordering::SeqCst);
+    sensor.abort();
     if let Some(s) = sweeper {
         s.abort();
     }

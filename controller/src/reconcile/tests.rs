@@ -170,3 +170,38 @@ async fn the_watch_reads_one_drill_lock_a_second() {
     tokio::time::advance(Duration::from_millis(1)).await;
     assert!(ctx.spare_lock_read(), "a second later, one more");
 }
+
+/// The DNS watch's looks are the sensor's, outside the slots: a reconcile never comes back just
+/// to look. Before, every object came back each second while anything looked wrong, and at 1,000
+/// objects the looks filled the slots for good.
+#[tokio::test]
+async fn a_reconcile_is_not_requeued_for_the_dns_watch() {
+    let api = MockApi::new(object(json!({}), Value::Null, json!({})));
+    let ctx = context(&api, None).await;
+    // AWS is unreachable: the verification fails and is retried after its backoff (5 s), while
+    // the watch's alert cadence (1 s) is the sensor's business.
+    let action = run(&api, &ctx).await;
+    let wait = action_seconds(&action);
+    assert!(wait > 4.0 && wait <= backoff(1).as_secs_f64(), "the verification's backoff: {action:?}");
+    let looks_at = ctx.with_memory("default/api", |m| m.dns_at).expect("the sensor's next look is scheduled");
+    assert!(looks_at <= tokio::time::Instant::now() + Duration::from_secs(1), "at the alert cadence");
+}
+
+/// A reconcile woken by the sensor judges the answer the sensor saw (this test's DNS server does
+/// not answer at all) and writes the new region at once.
+#[tokio::test]
+async fn a_woken_reconcile_writes_the_region_the_sensor_saw() {
+    let status =
+        json!({"activeRegion": "us-east-1", "observedGeneration": 1, "lastVerifiedAt": "2026-12-01T10:00:00Z"});
+    let api = MockApi::new(object(json!({}), status, json!({})));
+    let ctx = context(&api, None).await;
+    ctx.with_memory("default/api", |m| {
+        m.verify_at = Some(tokio::time::Instant::now() + Duration::from_secs(30));
+        m.woken = Some(super::sensor::Woken::Answer(vec!["127.0.0.2".into()]));
+    });
+    run(&api, &ctx).await;
+    let writes = api.matching("PATCH", "/status");
+    let last = &writes.last().expect("status written").body["status"];
+    assert_eq!(last["activeRegion"], "us-west-2", "{last}");
+    assert!(ctx.with_memory("default/api", |m| m.woken.is_none()), "the wake is used once");
+}

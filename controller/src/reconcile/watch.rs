@@ -1,7 +1,8 @@
 //! The DNS watch between verifications, and what a flip means (docs/architecture.md, "Incident
-//! freshness" and "Witnessed failovers"): the authoritative answer alone, every few seconds, so
-//! `status.activeRegion` follows a real failover within seconds while the full verification
-//! keeps its AWS budget. While a flip converges the watch asks each server on its own.
+//! freshness" and "Witnessed failovers"): the sensor (`sensor.rs`) looks at the authoritative
+//! answer every few seconds outside the reconcile slots and wakes the reconcile on news, so
+//! `status.activeRegion` follows a real failover within seconds while the full verification keeps
+//! its AWS budget. While a flip converges the reconcile asks each server on its own.
 
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use kube::ResourceExt;
 use tokio::time::Instant;
 use tracing::debug;
 
-use super::{Context, publish};
+use super::{Context, publish, sensor::Woken};
 use crate::{
     api::{ConditionStatus, RegionalFailover, RegionalFailoverStatus},
     drill::validate,
@@ -22,32 +23,26 @@ use crate::{
     verify,
 };
 
-/// Between verifications: the authoritative answer (each server's while a flip converges).
+/// Between verifications, woken by the sensor (`sensor.rs`): the answer it saw, or each
+/// server's while a flip converges.
 pub async fn dns_watch_step(
     rf: &RegionalFailover,
     ctx: &Context,
     key: &str,
     status: &RegionalFailoverStatus,
 ) -> (Option<Assembled>, Vec<ServerSaw>) {
-    let zone = if rf.spec.dns.nameservers.is_empty() {
-        // The delegation set rarely changes: the verification's last read names the servers, so
-        // the watch adds no Route 53 call to the verification's budget (the cache only the first time).
-        match ctx.aws.last_known_zone(&rf.spec.dns.hosted_zone_id) {
-            Some(z) => Some(z),
-            None => ctx.aws.cached_hosted_zone(&rf.spec.dns.hosted_zone_id).await.ok().flatten(),
-        }
-    } else {
-        None
-    };
+    let woken = ctx.with_memory(key, |m| m.woken.take());
     let per_server = status.last_failover.as_ref().is_some_and(|r| witness::converging(r, Utc::now()));
-    let (answer, servers) = if per_server {
-        let servers = observe::answers_per_server(&rf.spec, zone.as_ref()).await;
-        // The combined answer is the first server's that named an endpoint, as a resolver's.
-        let first = servers.iter().find_map(|s| s.region.clone());
-        let values = first.and_then(|r| endpoint_of(rf, &r)).map(|e| vec![e]);
-        (values.ok_or_else(|| "no server named an endpoint".to_string()), servers)
-    } else {
-        (observe::authoritative_answer(&rf.spec, zone.as_ref()).await, Vec::new())
+    let (answer, servers) = match woken {
+        Some(Woken::Answer(values)) if !per_server => (Ok(values), Vec::new()),
+        _ if per_server => {
+            let servers = observe::answers_per_server(&rf.spec, zone(rf, ctx).await.as_ref()).await;
+            // The combined answer is the first server's that named an endpoint, as a resolver's.
+            let first = servers.iter().find_map(|s| s.region.clone());
+            let values = first.and_then(|r| endpoint_of(rf, &r)).map(|e| vec![e]);
+            (values.ok_or_else(|| "no server named an endpoint".to_string()), servers)
+        }
+        _ => (authoritative(rf, ctx).await, Vec::new()),
     };
     let assembled = match &answer {
         Ok(values) => status::assemble_dns_watch(&rf.spec, status, values, Utc::now()),
@@ -59,6 +54,24 @@ pub async fn dns_watch_step(
     let next = interval(rf, ctx, assembled.as_ref().map_or(status, |a| &a.status));
     ctx.with_memory(key, |m| m.dns_at = Some(Instant::now() + next));
     (assembled, servers)
+}
+
+/// The authoritative answer for the object's record, as the watch asks it.
+pub async fn authoritative(rf: &RegionalFailover, ctx: &Context) -> Result<Vec<String>, String> {
+    observe::authoritative_answer(&rf.spec, zone(rf, ctx).await.as_ref()).await
+}
+
+/// The zone's servers when the spec names none. The delegation set rarely changes: the
+/// verification's last read names them, so the watch adds no Route 53 call to the verification's
+/// budget (the cache only the first time).
+async fn zone(rf: &RegionalFailover, ctx: &Context) -> Option<verify::ZoneObserved> {
+    if !rf.spec.dns.nameservers.is_empty() {
+        return None;
+    }
+    match ctx.aws.last_known_zone(&rf.spec.dns.hosted_zone_id) {
+        Some(z) => Some(z),
+        None => ctx.aws.cached_hosted_zone(&rf.spec.dns.hosted_zone_id).await.ok().flatten(),
+    }
 }
 
 fn endpoint_of(rf: &RegionalFailover, region: &str) -> Option<String> {

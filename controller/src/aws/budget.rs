@@ -160,7 +160,8 @@ impl Default for BudgetConfig {
             health_diagnosis_rps: 0.5,
             // GetMetricData (ReplicationLatency) is read once per table per source region and cycle:
             // 1,000 two-region tables cost 2,000 reads per 60 s cycle, about 34/s. CloudWatch's
-            // per-Region GetMetricData quota (50/s by default, adjustable) sits above this.
+            // per-Region GetMetricData quota (50/s by default, adjustable) sits above this. Beyond
+            // it, a table's re-read waits for no token: its last read stands in (cloudwatch.rs).
             cloudwatch_rps: 40.0,
             // One SECONDARY check every 10 s at most: a fleet of any size adds at most 0.1/s to
             // the ~1/s GetHealthCheckStatus limit, and pairs without one cost nothing.
@@ -233,6 +234,13 @@ impl TokenBucket {
         }
     }
 
+    /// Whether a token is free now, without taking it.
+    pub(crate) fn has_token(&self) -> bool {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let earned = Instant::now().saturating_duration_since(state.1).as_secs_f64() * self.rate;
+        (state.0 + earned).min(self.burst) >= 1.0
+    }
+
     /// Takes one token if one is free now; never waits and never goes into debt.
     pub(crate) fn try_acquire(&self) -> bool {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -282,6 +290,12 @@ impl Budget {
                 b.acquire().await;
             }
         }
+    }
+
+    /// Whether a call to `service` would start now, without waiting for a token (nothing taken:
+    /// the call itself still goes through [`Budget::call`]).
+    pub fn spare(&self, service: Service, operation: &str) -> bool {
+        buckets_for(service, operation).iter().all(|b| self.buckets.get(b).is_none_or(TokenBucket::has_token))
     }
 
     /// Whether an optional health-detail read may be made now (see

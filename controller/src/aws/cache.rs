@@ -112,6 +112,13 @@ where
         }
     }
 
+    /// The finished value for `key` if it is younger than `max_age`; never fetches, never waits.
+    pub fn peek_within(&self, key: &K, max_age: Duration) -> Option<V> {
+        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        let (at, value) = slots.get(key)?.get()?;
+        (Instant::now().saturating_duration_since(*at) < max_age).then(|| value.as_ref().ok().cloned()).flatten()
+    }
+
     /// Forgets `key`, e.g. after we changed the resource ourselves.
     pub fn invalidate(&self, key: &K) {
         self.slots.lock().unwrap_or_else(|p| p.into_inner()).remove(key);

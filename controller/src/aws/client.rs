@@ -142,7 +142,8 @@ impl Aws {
                 health_checks: SingleFlight::new(age),
                 health_status: SingleFlight::new(age),
                 tables: SingleFlight::new(options.table_max_age.max(age)),
-                replication_metrics: SingleFlight::new(age),
+                // Kept up to the stale limit: a read that would wait uses the last one (cloudwatch.rs).
+                replication_metrics: SingleFlight::new(age.max(super::cloudwatch::STALE_LIMIT)),
                 alarms: SingleFlight::new(age),
                 secondary_verdicts: Default::default(),
                 last_zones: Mutex::default(),

@@ -211,3 +211,17 @@ async fn rejections_and_not_found_are_not_retried() {
     }
     assert_eq!(budget.total_attempts(), 2);
 }
+
+/// A re-read that may be skipped asks whether its call would start now; asking takes nothing.
+#[tokio::test(start_paused = true)]
+async fn spare_says_whether_a_call_would_wait_without_taking_a_token() {
+    let budget = Budget::new(BudgetConfig { cloudwatch_rps: 2.0, ..BudgetConfig::default() });
+    assert!(budget.spare(Service::CloudWatch, "GetMetricData"));
+    assert!(budget.spare(Service::CloudWatch, "GetMetricData"), "asking twice took nothing");
+    budget.acquire(Service::CloudWatch, "GetMetricData").await;
+    budget.acquire(Service::CloudWatch, "GetMetricData").await;
+    assert!(!budget.spare(Service::CloudWatch, "GetMetricData"), "the burst of 2 is spent");
+    assert!(budget.spare(Service::Route53, "ListResourceRecordSets"), "other services keep their own");
+    tokio::time::advance(Duration::from_millis(500)).await;
+    assert!(budget.spare(Service::CloudWatch, "GetMetricData"), "one earned at 2/s");
+}

@@ -71,3 +71,22 @@ async fn a_failure_is_shared_by_waiters_then_forgotten() {
     let ok = cache.get(&key, || async { Ok(7) }).await;
     assert_eq!(ok.ok(), Some(7), "the error was not cached");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_peek_returns_a_finished_value_younger_than_asked_and_never_fetches() {
+    let cache: SingleFlight<String, u32> = SingleFlight::new(Duration::from_secs(300));
+    let key = "t".to_string();
+    assert_eq!(cache.peek_within(&key, Duration::from_secs(300)), None, "nothing read yet");
+    assert_eq!(cache.get_within(&key, Duration::from_secs(30), || async { Ok(7) }).await.ok(), Some(7));
+    tokio::time::advance(Duration::from_secs(120)).await;
+    assert_eq!(
+        cache.peek_within(&key, Duration::from_secs(300)),
+        Some(7),
+        "stale for a re-read, young enough to stand in"
+    );
+    assert_eq!(cache.peek_within(&key, Duration::from_secs(60)), None, "older than asked");
+    let failed = cache.get_within(&"u".to_string(), Duration::from_secs(30), || async { Err::<u32, _>(boom()) }).await;
+    assert!(failed.is_err());
+    assert_eq!(cache.peek_within(&"u".to_string(), Duration::from_secs(300)), None, "a failure never stands in");
+    assert_eq!(cache.fetches(), 2);
+}

@@ -114,8 +114,7 @@ async fn pipeline(rf: &RegionalFailover, ctx: &Context) -> Result<(Action, Optio
 }
 
 /// The status as this process last wrote it, or the cached one. The copy in memory is kept only
-/// until the watch cache shows the same status: at 1,000 objects a second copy of every status is
-/// most of the heap (footprint bench).
+/// until the watch cache shows the same status, so a large fleet does not hold every status twice.
 fn written_status(rf: &RegionalFailover, ctx: &Context, key: &str) -> RegionalFailoverStatus {
     ctx.with_memory(key, |m| match m.written.take() {
         Some(w) if rf.status.as_ref() != Some(&w) => {

@@ -287,17 +287,23 @@ async fn drill_writes_probes_and_failsafe_schedule() {
     assert!(aws.get_health_check("0000-missing").await.expect("read").is_none());
 
     // Failsafe: a one-time schedule that restores Inverted=false; local AWS fires it on time.
+    // 6 s ahead: the schedule must still exist for the rival create and the read below, also on a
+    // loaded machine (it fired and deleted itself first once, at 2 s, under a parallel test run).
     let schedule = FailsafeSchedule {
         name: "rf-test-failsafe".into(),
         group: "default".into(),
         description: "test holder".into(),
-        at: Utc::now() + chrono::Duration::seconds(2),
+        at: Utc::now() + chrono::Duration::seconds(6),
         role_arn: "arn:aws:iam::123456789012:role/failsafe".into(),
         health_check_id: hc.clone(),
         inverted: false,
     };
     let arn = aws.create_failsafe_schedule("us-east-1", &schedule).await.expect("CreateSchedule");
     assert!(arn.contains("rf-test-failsafe"), "{arn}");
+    let mut rival = schedule.clone();
+    rival.description = "another drill".into();
+    let taken = aws.create_failsafe_schedule("us-east-1", &rival).await.expect_err("the name is taken: a lock");
+    assert_eq!(taken.kind, ErrorKind::Conflict, "{taken}");
     let got = aws.get_schedule("us-east-1", "rf-test-failsafe", "default").await.expect("GetSchedule").expect("exists");
     assert_eq!(
         (got.expression, got.target_arn.as_str()),
@@ -305,12 +311,8 @@ async fn drill_writes_probes_and_failsafe_schedule() {
     );
     let input: serde_json::Value = serde_json::from_str(got.input.as_deref().unwrap_or("null")).expect("json input");
     assert_eq!(input, json!({"HealthCheckId": hc, "Inverted": false}), "the fail-safe touches Inverted only");
-    assert_eq!(got.description.as_deref(), Some("test holder"));
-    let mut rival = schedule.clone();
-    rival.description = "another drill".into();
-    let taken = aws.create_failsafe_schedule("us-east-1", &rival).await.expect_err("the name is taken: a lock");
-    assert_eq!(taken.kind, ErrorKind::Conflict, "{taken}");
-    eventually("the failsafe schedule to restore the health check", Duration::from_secs(20), || async {
+    assert_eq!(got.description.as_deref(), Some("test holder"), "the first holder keeps the lock");
+    eventually("the failsafe schedule to restore the health check", Duration::from_secs(30), || async {
         let h = aws.get_health_check(&hc).await.expect("read").expect("exists");
         (!h.inverted).then_some(())
     })

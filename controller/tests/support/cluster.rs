@@ -49,9 +49,14 @@ impl Cluster {
 
     /// Runs kubectl against this cluster; returns (success, stdout, stderr).
     pub fn kubectl(&self, args: &[&str]) -> (bool, String, String) {
+        // kubectl caches discovery per host:port, and other tests' servers had this port before:
+        // a cache of this cluster's own, beside its kubeconfig.
+        let cache = self.kubeconfig.with_file_name("kube-cache");
         let out = Command::new("kubectl")
             .arg("--kubeconfig")
             .arg(&self.kubeconfig)
+            .arg("--cache-dir")
+            .arg(&cache)
             .args(args)
             .current_dir(repo_root())
             .output()

@@ -196,6 +196,7 @@ async fn run() {
 /// Seconds from `started` until the first object, then every object, has a verified status.
 async fn time_to_statuses(api: &Api<RegionalFailover>, n: usize, started: Instant) -> (f64, f64) {
     let mut first = None;
+    let mut told = 0.0;
     loop {
         let list = api.list(&ListParams::default()).await.expect("list RegionalFailovers");
         let verified =
@@ -203,6 +204,12 @@ async fn time_to_statuses(api: &Api<RegionalFailover>, n: usize, started: Instan
         let t = started.elapsed().as_secs_f64();
         if verified > 0 && first.is_none() {
             first = Some(t);
+            eprintln!("first status written {t:.2} s after the operator started");
+        }
+        // Progress on stderr, so a run stopped early still shows how far it got.
+        if t - told >= 30.0 {
+            told = t;
+            eprintln!("{verified} of {n} objects verified at {t:.0} s");
         }
         if verified >= n {
             return (first.unwrap_or(t), t);

@@ -103,6 +103,12 @@ impl ReconcileTimer<'_> {
         self.metrics.reconcile_duration.observe(self.started.elapsed().as_secs_f64());
         self.metrics.reconciliations.get_or_create(&ResultLabels { result: result.to_string() }).inc();
     }
+
+    /// A reconcile that only stepped aside: counted (`result="deferred"`, a sign of saturation)
+    /// but kept out of the duration histogram, whose figures are about work done.
+    pub fn deferred(self) {
+        self.metrics.reconciliations.get_or_create(&ResultLabels { result: "deferred".to_string() }).inc();
+    }
 }
 
 impl Metrics {

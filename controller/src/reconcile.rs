@@ -12,6 +12,7 @@
 pub mod context;
 pub mod drills;
 mod errors;
+mod fairness;
 pub mod publish;
 mod run;
 pub mod runbook;
@@ -39,11 +40,16 @@ use crate::{
 };
 use context::key_of;
 
+/// The metric result of a reconcile that only stepped aside (`fairness.rs`).
+const DEFERRED: &str = "deferred";
+
 /// What a reconcile found due besides the drill step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Due {
     /// A full verification: every AWS read, the whole status.
     Verify,
+    /// A re-verification was due and stepped aside for objects awaiting their first.
+    SteppedAside,
     /// What the DNS sensor saw (free), to follow a failover within seconds.
     DnsWatch,
     Nothing,
@@ -52,7 +58,12 @@ enum Due {
 #[instrument(skip(rf, ctx), fields(namespace = rf.namespace().unwrap_or_default(), name = rf.name_any()))]
 pub(crate) async fn reconcile(rf: Arc<RegionalFailover>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
     let timer = ctx.metrics.reconcile_timer();
+    let _running = ctx.reconcile_started();
     let result = pipeline(&rf, &ctx).await;
+    if matches!(result, Ok((_, Some(DEFERRED)))) {
+        timer.deferred();
+        return result.map(|(action, _)| action);
+    }
     timer.finish(match &result {
         Ok((_, Some(label))) => label,
         Ok((_, None)) => "ok",
@@ -90,7 +101,7 @@ async fn pipeline(rf: &RegionalFailover, ctx: &Context) -> Result<(Action, Optio
             let (a, servers) = Box::pin(watch::dns_watch_step(rf, ctx, &key, &drill.status)).await;
             (a, None, Some(servers))
         }
-        Due::Nothing => (None, None, None),
+        Due::SteppedAside | Due::Nothing => (None, None, None),
     };
     // A flip seen by either step is judged, announced and (outside drills) recorded in one place.
     let assembled = match sighting {
@@ -110,6 +121,7 @@ async fn pipeline(rf: &RegionalFailover, ctx: &Context) -> Result<(Action, Optio
         // An invalid spec cannot get better by retrying: wait for the user to change it.
         return Ok((Action::await_change(), None));
     }
+    let failed = if due == Due::SteppedAside && drill.next_in.is_none() { Some(DEFERRED) } else { failed };
     Ok((Action::requeue(next_wakeup(rf, ctx, &key, drill.next_in)), failed))
 }
 
@@ -137,14 +149,28 @@ fn validate_step(rf: &RegionalFailover, ctx: &Context, key: &str) -> Option<Stri
     verdict
 }
 
-/// What is due now: a verification when its interval passed or the spec changed, else the DNS
-/// watch when the sensor woke this reconcile.
+/// What is due now: a verification when its interval passed or the spec changed (a
+/// re-verification steps aside while other objects await their first), else the DNS watch when
+/// the sensor woke this reconcile.
 fn due(rf: &RegionalFailover, ctx: &Context, key: &str, status: &RegionalFailoverStatus, invalid: bool) -> Due {
     let now = Instant::now();
-    let (verify_at, woken) = ctx.with_memory(key, |m| (m.verify_at, m.woken.is_some()));
+    let (verify_at, aside_until, woken) = ctx.with_memory(key, |m| (m.verify_at, m.aside_until, m.woken.is_some()));
     let changed = status.observed_generation != rf.meta().generation;
-    if changed || verify_at.is_none_or(|t| t <= now) {
+    if changed || verify_at.is_none() {
         return Due::Verify;
+    }
+    if let Some(at) = verify_at.filter(|t| *t <= now) {
+        if aside_until.is_some_and(|t| t > now) {
+            return if !invalid && woken { Due::DnsWatch } else { Due::SteppedAside };
+        }
+        let overdue = now.saturating_duration_since(at);
+        let awaiting = ctx.awaiting_first_verification();
+        if !fairness::steps_aside(ctx.slots_full(), awaiting, overdue, freshness(&rf.spec)) {
+            return Due::Verify;
+        }
+        ctx.with_memory(key, |m| m.aside_until = Some(now + fairness::STEP_ASIDE));
+        debug!(awaiting_first = awaiting, "re-verification steps aside");
+        return if !invalid && woken { Due::DnsWatch } else { Due::SteppedAside };
     }
     if !invalid && woken {
         return Due::DnsWatch;
@@ -187,7 +213,7 @@ async fn verify_step(
         m.failures = if failed.is_some() { m.failures.saturating_add(1) } else { 0 };
         // AWS trouble is retried sooner than a full interval, but backs off: 5 s doubling to 5 min.
         let wait = if failed.is_some() { backoff(m.failures).min(interval) } else { interval };
-        m.verify_at = Some(Instant::now() + wait);
+        ctx.schedule_verification(m, Instant::now() + wait);
         // The verification read DNS itself: whatever the sensor saw before is judged already.
         m.woken = None;
         m.dns_at = Some(Instant::now() + watch::interval(rf, ctx, &assembled.status));
@@ -235,7 +261,8 @@ async fn finalize(
 /// is not among them: the sensor wakes the reconcile when it sees something.
 fn next_wakeup(rf: &RegionalFailover, ctx: &Context, key: &str, drill_next: Option<Duration>) -> Duration {
     let now = Instant::now();
-    let verify_at = ctx.with_memory(key, |m| m.verify_at);
+    // A verification that stepped aside is due again when its step aside ends.
+    let verify_at = ctx.with_memory(key, |m| m.verify_at.max(m.aside_until));
     let until = |t: Option<Instant>| t.map(|t| t.saturating_duration_since(now));
     let cron = crate::drill::trigger::next_fire_in(&rf.spec, Utc::now()).map(|d| d + Duration::from_millis(500));
     [drill_next, until(verify_at), cron].into_iter().flatten().min().unwrap_or(Duration::from_secs(60))

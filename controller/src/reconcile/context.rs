@@ -4,15 +4,18 @@
 use std::{
     collections::HashMap,
     sync::{
-        Arc, Mutex,
-        atomic::{AtomicBool, Ordering},
+        Arc, Mutex, OnceLock,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
     },
     time::Duration,
 };
 
 use kube::{
     Client, ResourceExt,
-    runtime::events::{Recorder, Reporter},
+    runtime::{
+        events::{Recorder, Reporter},
+        reflector::Store,
+    },
 };
 use tokio::time::Instant;
 
@@ -78,6 +81,9 @@ pub struct ObjectMemory {
     pub verdict: Option<(i64, Option<String>)>,
     /// When the next full verification is due.
     pub verify_at: Option<Instant>,
+    /// A due re-verification stepped aside until then for objects awaiting their first
+    /// (`fairness.rs`); `verify_at` keeps when it came due.
+    pub aside_until: Option<Instant>,
     /// When the DNS sensor next looks at the authoritative answer (`sensor.rs`).
     pub dns_at: Option<Instant>,
     /// The sensor's look is in flight.
@@ -112,6 +118,25 @@ pub struct Context {
     pub(super) stop_switch: tokio::sync::Mutex<Option<(Instant, crate::drill::evidence::Evidence<Option<String>>)>>,
     /// When the DNS watch last read a drill lock on a flip (see [`Context::spare_lock_read`]).
     lock_read_at: Mutex<Option<Instant>>,
+    /// The controller's watch cache, once it runs: how many objects there are.
+    fleet: OnceLock<Store<RegionalFailover>>,
+    /// Remembered objects this process has verified at least once.
+    verified: AtomicUsize,
+    /// Reconciles running now.
+    in_flight: Arc<AtomicUsize>,
+}
+
+/// Reconciles in flight at once: bounds API server connections and memory however many objects
+/// there are. Drills take one step per reconcile, so they never hold a slot for long.
+pub const MAX_CONCURRENT_RECONCILES: u16 = 8;
+
+/// One running reconcile, counted until dropped (also when its future is cancelled).
+pub struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// The DNS watch reads at most one drill lock per this interval, for the whole process.
@@ -131,7 +156,41 @@ impl Context {
             memory: Mutex::new(HashMap::new()),
             stop_switch: tokio::sync::Mutex::new(None),
             lock_read_at: Mutex::new(None),
+            fleet: OnceLock::new(),
+            verified: AtomicUsize::new(0),
+            in_flight: Arc::new(AtomicUsize::new(0)),
         }
+    }
+
+    /// Counts a reconcile as running until the guard drops.
+    pub fn reconcile_started(&self) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(self.in_flight.clone())
+    }
+
+    /// Every reconcile slot is busy: objects may be waiting for one.
+    pub fn slots_full(&self) -> bool {
+        self.in_flight.load(Ordering::Relaxed) >= usize::from(MAX_CONCURRENT_RECONCILES)
+    }
+
+    /// The controller's watch cache (set once, when the controller starts).
+    pub(super) fn watch_fleet(&self, store: Store<RegionalFailover>) {
+        let _ = self.fleet.set(store);
+    }
+
+    /// Watched objects this process has not verified yet (0 before the controller runs).
+    pub fn awaiting_first_verification(&self) -> usize {
+        let watched = self.fleet.get().map_or(0, Store::len);
+        watched.saturating_sub(self.verified.load(Ordering::Relaxed))
+    }
+
+    /// Schedules the object's next verification; the first one counts it as verified.
+    pub fn schedule_verification(&self, m: &mut ObjectMemory, at: Instant) {
+        if m.verify_at.is_none() {
+            self.verified.fetch_add(1, Ordering::Relaxed);
+        }
+        m.verify_at = Some(at);
+        m.aside_until = None;
     }
 
     /// Whether the DNS watch may read a drill lock for a flip now, never waiting: one a second for
@@ -168,7 +227,10 @@ impl Context {
 
     /// Forgets a deleted object.
     pub fn forget(&self, key: &str) {
-        self.memory.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+        let removed = self.memory.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+        if removed.is_some_and(|m| m.verify_at.is_some()) {
+            self.verified.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     /// Objects with a drill this process drives.

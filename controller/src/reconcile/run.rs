@@ -11,12 +11,9 @@ use kube::{
 };
 use tracing::info;
 
-use super::{Context, drills, error_policy, reconcile};
+use super::{Context, context::MAX_CONCURRENT_RECONCILES, drills, error_policy, reconcile};
 use crate::{Error, api::RegionalFailover, metrics::Probes};
 
-/// Reconciles in flight at once: bounds API server connections and memory however many objects
-/// there are. Drills take one step per reconcile, so they never hold a slot for long.
-const MAX_CONCURRENT_RECONCILES: u16 = 8;
 /// How long a stopping operator spends restoring the drills it drives (the chart's grace period
 /// leaves room for it).
 const DRAIN_LIMIT: Duration = Duration::from_secs(15);
@@ -65,6 +62,7 @@ pub async fn run(
         stopping.store(true, Ordering::SeqCst);
     };
     let (reader, writer) = reflector::store();
+    ctx.watch_fleet(reader.clone());
     let sweeper = ctx.settings.runbooks.then(|| tokio::spawn(super::runbook::sweep(ctx.clone(), reader.clone())));
     // Every status write changes the object (timestamps); reacting to those events would verify
     // each object again at once, forever. Only what a user changes triggers: spec (generation),

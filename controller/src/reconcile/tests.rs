@@ -205,3 +205,49 @@ async fn a_woken_reconcile_writes_the_region_the_sensor_saw() {
     assert_eq!(last["activeRegion"], "us-west-2", "{last}");
     assert!(ctx.with_memory("default/api", |m| m.woken.is_none()), "the wake is used once");
 }
+
+/// First verifications before re-verifications (`fairness.rs`): while another watched object has
+/// never been verified, a due re-verification gives its slot back at once (no AWS read, no status
+/// write) and comes back when its step aside ends; it is counted as `deferred`, not timed.
+#[tokio::test]
+async fn a_re_verification_steps_aside_while_another_object_awaits_its_first() {
+    use kube::runtime::{reflector, watcher};
+    let status =
+        json!({"activeRegion": "us-east-1", "observedGeneration": 1, "lastVerifiedAt": "2026-12-01T10:00:00Z"});
+    let api = MockApi::new(object(json!({}), status, json!({})));
+    let ctx = context(&api, None).await;
+    let (reader, mut writer) = reflector::store::<RegionalFailover>();
+    let mut other = object(json!({}), Value::Null, json!({}));
+    other["metadata"]["name"] = json!("other");
+    other["metadata"]["uid"] = json!("u2");
+    for obj in [api.object(), other] {
+        let rf: RegionalFailover = serde_json::from_value(obj).expect("a RegionalFailover");
+        writer.apply_watcher_event(&watcher::Event::Apply(rf));
+    }
+    ctx.watch_fleet(reader);
+    // Seven other reconciles run: with this one every slot is busy.
+    let busy: Vec<_> = (1..super::context::MAX_CONCURRENT_RECONCILES).map(|_| ctx.reconcile_started()).collect();
+    // "api" was verified and is due again; "other" was never verified.
+    ctx.with_memory("default/api", |m| ctx.schedule_verification(m, tokio::time::Instant::now()));
+    assert_eq!(ctx.awaiting_first_verification(), 1);
+
+    let action = run(&api, &ctx).await;
+    assert!(api.matching("PATCH", "/status").is_empty(), "no verification, so no status write");
+    let wait = action_seconds(&action);
+    assert!(wait > 4.0 && wait <= super::fairness::STEP_ASIDE.as_secs_f64(), "back after the step aside: {action:?}");
+    let metrics = ctx.metrics.render().expect("metrics render");
+    assert!(metrics.contains(r#"regionalfailover_reconciliations_total{result="deferred"} 1"#), "{metrics}");
+    assert!(metrics.contains("regionalfailover_reconcile_duration_seconds_count 0"), "{metrics}");
+
+    // With a slot free nothing waits for one: the due verification goes ahead (AWS is
+    // unreachable here, so it writes its failure).
+    drop(busy);
+    ctx.with_memory("default/api", |m| m.aside_until = None);
+    run(&api, &ctx).await;
+    assert_eq!(api.matching("PATCH", "/status").len(), 1, "verified and written");
+    assert!(!ctx.slots_full(), "the reconciles' guards are gone");
+    ctx.with_memory("default/other", |m| ctx.schedule_verification(m, tokio::time::Instant::now()));
+    assert_eq!(ctx.awaiting_first_verification(), 0);
+    ctx.forget("default/other");
+    assert_eq!(ctx.awaiting_first_verification(), 1, "a forgotten object counts as not verified");
+}

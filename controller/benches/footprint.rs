@@ -9,7 +9,8 @@
 //! Route 53's real account limits (5/s, GetHealthCheckStatus 1/s). RSS and CPU are read from
 //! /proc; reconcile latency from the operator's own histograms on /metrics (bucket counts read
 //! before and after the steady window, quantiles reported as the bucket's upper bound, buckets a
-//! factor 2 apart): `reconcile_local_duration_seconds` (status assembly, no I/O) and
+//! factor 2 apart): `reconcile_local_duration_seconds` (status assembly, no I/O),
+//! `status_write_duration_seconds` (the server-side apply of the status) and
 //! `reconcile_duration_seconds` (the whole reconcile, AWS and DNS waits included); AWS calls from
 //! its /metrics.
 //!
@@ -100,7 +101,7 @@ async fn run() {
     // Steady state: whole verify intervals after every object has its first status.
     let window = Duration::from_secs(u64::from(VERIFY_INTERVAL_SECONDS) * cycles as u64);
     let (cpu0, calls0, reconciles0) = (operator.cpu_seconds(), operator.aws_calls(), operator.reconciles());
-    let (local0, whole0) = (operator.buckets(LOCAL), operator.buckets(WHOLE));
+    let (local0, whole0, write0) = (operator.buckets(LOCAL), operator.buckets(WHOLE), operator.buckets(WRITE));
     tokio::time::sleep(window).await;
     let cpu = operator.cpu_seconds() - cpu0;
     let reconciles = operator.reconciles() - reconciles0;
@@ -113,7 +114,8 @@ async fn run() {
         })
         .filter(|(_, v)| *v > 0.0)
         .collect();
-    let (local1, whole1) = (operator.buckets(LOCAL), operator.buckets(WHOLE));
+    let (local1, whole1, write1) = (operator.buckets(LOCAL), operator.buckets(WHOLE), operator.buckets(WRITE));
+    let steady_write = |q| bucket_quantile_ms(&write0, &write1, q);
     let steady_local = |q| bucket_quantile_ms(&local0, &local1, q);
     let all_local = |q| bucket_quantile_ms(&[], &local1, q);
     let steady_whole = |q| bucket_quantile_ms(&whole0, &whole1, q);
@@ -133,8 +135,9 @@ async fn run() {
         "from the operator's histograms (upper bound of the quantile's bucket, buckets x2 apart): status assembly without"
     );
     println!(
-        "I/O (reconcile_local_duration_seconds), and the whole reconcile with its AWS/DNS waits (reconcile_duration_seconds)."
+        "I/O (reconcile_local_duration_seconds), the status write (status_write_duration_seconds), and the whole reconcile"
     );
+    println!("with its AWS/DNS waits (reconcile_duration_seconds).");
     println!("time to first status written:           {:>8.2} s", first);
     println!(
         "time to all {n} statuses written:      {:>8.2} s   (cold: every table read once at the 100/s DynamoDB budget)",
@@ -172,6 +175,12 @@ async fn run() {
         all_local(0.5).1
     );
     println!(
+        "status write (server-side apply), steady: p50 <= {:.2} ms  p99 <= {:.2} ms  (n={:.0})",
+        steady_write(0.5).0,
+        steady_write(0.99).0,
+        steady_write(0.5).1
+    );
+    println!(
         "whole reconcile incl. AWS/DNS, steady:   p50 <= {:.1} ms  p99 <= {:.1} ms  (n={:.0})",
         steady_whole(0.5).0,
         steady_whole(0.99).0,
@@ -184,11 +193,12 @@ async fn run() {
     println!("throttled answers from local AWS during the run: {throttled:.0}");
     println!(
         "footprint objects={n} first_status_s={first:.2} all_status_s={all:.2} cpu_per_cycle_s={:.3} rss_peak_mib={:.1} \
-         local_p50_ms={:.2} local_p99_ms={:.2} reconcile_p99_ms={:.1} throttled={throttled:.0} iam=enforce",
+         local_p50_ms={:.2} local_p99_ms={:.2} write_p99_ms={:.2} reconcile_p99_ms={:.1} throttled={throttled:.0} iam=enforce",
         cpu / cycles as f64,
         rss_peak / 1024.0,
         steady_local(0.5).0,
         steady_local(0.99).0,
+        steady_write(0.99).0,
         steady_whole(0.99).0
     );
 }
@@ -221,6 +231,7 @@ async fn time_to_statuses(api: &Api<RegionalFailover>, n: usize, started: Instan
 
 const LOCAL: &str = "regionalfailover_reconcile_local_duration_seconds";
 const WHOLE: &str = "regionalfailover_reconcile_duration_seconds";
+const WRITE: &str = "regionalfailover_status_write_duration_seconds";
 
 /// (upper bound in ms of the bucket holding quantile `q`, observations) of the observations made
 /// between two readings of a histogram's cumulative buckets; NaN without observations.

@@ -71,6 +71,7 @@ pub struct Metrics {
     registry: Arc<Registry>,
     pub reconcile_duration: Histogram,
     pub reconcile_local_duration: Histogram,
+    pub status_write_duration: Histogram,
     reconciliations: Family<ResultLabels, Counter>,
     findings: Family<ObjectLabels, Gauge>,
     primary_healthy: Family<ObjectLabels, Gauge>,
@@ -122,10 +123,17 @@ impl Metrics {
             "Time assembling one verification's status took (pure work, no I/O)",
             reconcile_local_duration.clone(),
         );
+        let status_write_duration = Histogram::new(exponential_buckets(0.000_25, 2.0, 16));
+        r.register(
+            "status_write_duration_seconds",
+            "Time one status write (server-side apply) took, the API server's answer included",
+            status_write_duration.clone(),
+        );
         let m = Metrics {
             registry: Arc::new(Registry::default()),
             reconcile_duration,
             reconcile_local_duration,
+            status_write_duration,
             reconciliations: Family::default(),
             findings: Family::default(),
             primary_healthy: Family::default(),

@@ -231,7 +231,9 @@ async fn apply_status_step(
     key: &str,
     status: &RegionalFailoverStatus,
 ) -> Result<(), ReconcileError> {
+    let writing = std::time::Instant::now();
     status_write::apply(api, &rf.name_any(), status).await?;
+    ctx.metrics.status_write_duration.observe(writing.elapsed().as_secs_f64());
     ctx.with_memory(key, |m| m.written = Some(status.clone()));
     ctx.probes.api_contact();
     Ok(())

@@ -66,6 +66,13 @@ async fn run(api: &MockApi, ctx: &Arc<Context>) -> Action {
     reconcile(Arc::new(rf), ctx.clone()).await.expect("reconciles")
 }
 
+/// The object as a verification left it: on the primary, its generation observed.
+fn verified_on_the_primary() -> Value {
+    let status =
+        json!({"activeRegion": "us-east-1", "observedGeneration": 1, "lastVerifiedAt": "2026-12-01T10:00:00Z"});
+    object(json!({}), status, json!({}))
+}
+
 fn condition(status: &Value, type_: &str) -> Value {
     status["conditions"].as_array().into_iter().flatten().find(|c| c["type"] == type_).cloned().unwrap_or(Value::Null)
 }
@@ -191,9 +198,7 @@ async fn a_reconcile_is_not_requeued_for_the_dns_watch() {
 /// not answer at all) and writes the new region at once.
 #[tokio::test]
 async fn a_woken_reconcile_writes_the_region_the_sensor_saw() {
-    let status =
-        json!({"activeRegion": "us-east-1", "observedGeneration": 1, "lastVerifiedAt": "2026-12-01T10:00:00Z"});
-    let api = MockApi::new(object(json!({}), status, json!({})));
+    let api = MockApi::new(verified_on_the_primary());
     let ctx = context(&api, None).await;
     ctx.with_memory("default/api", |m| {
         m.verify_at = Some(tokio::time::Instant::now() + Duration::from_secs(30));
@@ -212,9 +217,7 @@ async fn a_woken_reconcile_writes_the_region_the_sensor_saw() {
 #[tokio::test]
 async fn a_re_verification_steps_aside_while_another_object_awaits_its_first() {
     use kube::runtime::{reflector, watcher};
-    let status =
-        json!({"activeRegion": "us-east-1", "observedGeneration": 1, "lastVerifiedAt": "2026-12-01T10:00:00Z"});
-    let api = MockApi::new(object(json!({}), status, json!({})));
+    let api = MockApi::new(verified_on_the_primary());
     let ctx = context(&api, None).await;
     let (reader, mut writer) = reflector::store::<RegionalFailover>();
     let mut other = object(json!({}), Value::Null, json!({}));

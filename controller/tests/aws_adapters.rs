@@ -137,7 +137,15 @@ async fn snapshot_reads_health_check_zone_records_and_global_table() {
     assert_eq!(missing.replica_tables, vec![("us-west-2".to_string(), None)]);
 }
 
-/// Calls for 1 object and for 100 objects in one zone (cost grows with zones, not objects).
+/// Waits for the zone listing that starts after the first objects read their records by name.
+async fn zone_listed(aws: &regional_failover::aws::Aws, zone: &str) {
+    eventually("the zone's first listing", Duration::from_secs(10), || async { aws.zone_listed(zone).then_some(()) })
+        .await;
+}
+
+/// Calls for 1 object and for 100 objects in one zone (cost grows with zones, not objects): before
+/// the zone's first listing, two objects read their own records by name (one call each, even on
+/// page 2), the rest wait for the listing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_zone_listing_serves_a_hundred_objects() {
     let local = LocalAws::start(&["--time-scale", "1"]);
@@ -166,6 +174,7 @@ async fn one_zone_listing_serves_a_hundred_objects() {
     let one = local.aws(generous_budget()).await;
     let snap = one.snapshot(&specs[0], true).await.expect("snapshot");
     assert_eq!(snap.records.len(), 2);
+    zone_listed(&one, &zone).await;
     let calls_one = one.budget().attempts_by_operation();
 
     let hundred = local.aws(generous_budget()).await;
@@ -176,6 +185,7 @@ async fn one_zone_listing_serves_a_hundred_objects() {
         assert!(s.records.iter().all(|r| r.name == format!("svc{i}.example.com")));
         assert_eq!(s.health_check.as_ref().map(|h| h.id.as_str()), Some(hcs[i].as_str()));
     }
+    zone_listed(&hundred, &zone).await;
     let calls_hundred = hundred.budget().attempts_by_operation();
     let get = |m: &std::collections::BTreeMap<(Service, &'static str), u64>, op: &str| {
         m.iter().filter(|((_, o), _)| *o == op).map(|(_, n)| *n).sum::<u64>()
@@ -184,7 +194,8 @@ async fn one_zone_listing_serves_a_hundred_objects() {
     eprintln!("calls for 100 objects: {calls_hundred:?}");
     for (op, per_one, per_hundred) in [
         ("GetHostedZone", 1, 1),
-        ("ListResourceRecordSets", 2, 2),
+        // 1 and 2 reads by name, then the listing's 2 pages.
+        ("ListResourceRecordSets", 3, 4),
         ("ListHealthChecks", 1, 1),
         ("GetHealthCheck", 0, 0),
         ("GetHealthCheckStatus", 1, 100),
@@ -207,7 +218,15 @@ async fn one_zone_listing_serves_a_hundred_objects() {
     assert_eq!(hundred.budget().total_attempts(), before);
     hundred.invalidate_zone(&zone);
     hundred.snapshot(&specs[0], false).await.expect("snapshot");
-    assert_eq!(get(&hundred.budget().attempts_by_operation(), "ListResourceRecordSets"), 4);
+    assert_eq!(get(&hundred.budget().attempts_by_operation(), "ListResourceRecordSets"), 6);
+
+    // A name without records: finding none by name proves nothing, so the snapshot waits for the
+    // whole listing, which alone may report the records missing.
+    let fresh = local.aws(generous_budget()).await;
+    let absent = fx::spec(&zone, &hcs[0], "absent.example.com", "profiles");
+    assert!(fresh.snapshot(&absent, false).await.expect("snapshot").records.is_empty());
+    assert!(fresh.zone_listed(&zone), "the listing ended before the snapshot did");
+    assert_eq!(get(&fresh.budget().attempts_by_operation(), "ListResourceRecordSets"), 3);
 }
 
 /// GetHealthCheckStatus (about 1/s per account) is asked only when DNS does not already show

@@ -86,6 +86,9 @@ pub(super) struct Inner {
     /// Each zone as last read successfully, kept however old: its name servers are still the ones
     /// to ask when Route 53's control plane does not answer (see `Aws::last_known_zone`).
     pub(super) last_zones: Mutex<HashMap<String, ZoneObserved>>,
+    /// Per zone: whether this process has listed its records whole yet, and how many objects read
+    /// their own records by name before that (`gather.rs`, `records_named_within`).
+    pub(super) first_listings: Mutex<HashMap<String, super::gather::FirstListing>>,
 }
 
 impl std::fmt::Debug for Aws {
@@ -147,6 +150,7 @@ impl Aws {
                 alarms: SingleFlight::new(age),
                 secondary_verdicts: Default::default(),
                 last_zones: Mutex::default(),
+                first_listings: Mutex::default(),
             }),
         }
     }
@@ -154,6 +158,14 @@ impl Aws {
     /// The shared budget (its `stats()` feed the metrics).
     pub fn budget(&self) -> &Arc<Budget> {
         &self.inner.budget
+    }
+
+    #[cfg(any(test, feature = "test-support"))]
+    /// Whether this process has listed the zone's records whole (tests wait for the listing that
+    /// starts after the first objects read their records by name).
+    pub fn zone_listed(&self, zone_id: &str) -> bool {
+        let listings = self.inner.first_listings.lock().unwrap_or_else(|p| p.into_inner());
+        listings.get(super::route53::zone_id_bare(zone_id)).is_some_and(|l| l.listed)
     }
 
     #[cfg(any(test, feature = "test-support"))]

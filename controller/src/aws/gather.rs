@@ -30,6 +30,17 @@ use crate::{
 /// Calculated checks of calculated checks are followed this deep, no further.
 const MAX_CHECK_DEPTH: usize = 4;
 
+/// Objects per zone that read their own records by name before its first listing: the first
+/// statuses after a start come from these, and they cost at most this many calls per zone.
+const NAMED_READS_BEFORE_LISTING: u32 = 2;
+
+/// A zone's first listing by this process: done yet, and the reads by name before it.
+#[derive(Debug, Default)]
+pub(super) struct FirstListing {
+    pub(super) listed: bool,
+    named_reads: u32,
+}
+
 /// Every health check of the account, by ID.
 pub type HealthCheckList = Arc<HashMap<String, HealthCheckObserved>>;
 
@@ -46,6 +57,7 @@ impl Aws {
         let zone_id = zone_id_bare(&spec.dns.hosted_zone_id);
         let hc_id = spec.health_check.id.as_str();
         let table = spec.table.name.as_str();
+        let name = normalize_name(&spec.dns.record_name);
         let status = async {
             if read_health_status {
                 self.cached_health_check_status_within(hc_id, fresh).await
@@ -61,7 +73,7 @@ impl Aws {
                 self.cached_health_check_within(hc_id, fresh),
                 status,
                 self.cached_hosted_zone_within(zone_id, fresh),
-                self.cached_zone_records_within(zone_id, fresh),
+                self.records_named_within(zone_id, &name, fresh),
                 self.cached_table_within(&spec.primary.region, table, table_fresh),
                 replicas,
             )
@@ -70,11 +82,10 @@ impl Aws {
         // Boxed: the joined futures are deep types, and every caller's future would nest them.
         let (settings, metrics) = tokio::join!(Box::pin(settings), Box::pin(self.replication_metrics_of(spec, fresh)));
         let (health_check, checker_observations, zone, records, primary_table, replica_tables) = settings?;
-        let name = normalize_name(&spec.dns.record_name);
         let mut snapshot = AwsSnapshot {
             health_check,
             checker_observations: checker_observations.as_ref().clone(),
-            records: records.iter().filter(|r| r.name == name).cloned().collect(),
+            records,
             zone,
             primary_table,
             replica_tables,
@@ -255,6 +266,46 @@ impl Aws {
         self.cached_table_within(region, name, Duration::ZERO).await
     }
 
+    /// One object's record sets, from the zone's shared listing. Until this process has listed the
+    /// zone once, the first [`NAMED_READS_BEFORE_LISTING`] objects read theirs by name instead,
+    /// each only if a Route 53 token is spare right now, and the listing starts after the read (or
+    /// instead of it, when the read finds nothing or fails): a
+    /// large zone takes a page per 300 records at 4 pages a second, and the first statuses after a
+    /// start need not wait for all of them (docs/architecture.md, "The AWS request budget").
+    async fn records_named_within(
+        &self,
+        zone_id: &str,
+        name: &str,
+        max_age: Duration,
+    ) -> Result<Vec<RecordObserved>, AwsError> {
+        let zone_id = zone_id_bare(zone_id);
+        if self.take_named_read(zone_id) {
+            // Nothing found by name is no proof of absence (an endpoint may order names another
+            // way, e.g. by case): only the whole listing may report the records missing.
+            if let Ok(records) = self.list_records_named(zone_id, name).await
+                && !records.is_empty()
+            {
+                let (aws, zone) = (self.clone(), zone_id.to_string());
+                tokio::spawn(async move { aws.cached_zone_records_within(&zone, max_age).await });
+                return Ok(records);
+            }
+        }
+        let all = self.cached_zone_records_within(zone_id, max_age).await?;
+        Ok(all.iter().filter(|r| r.name == name).cloned().collect())
+    }
+
+    /// Whether this object reads its records by name: the zone not yet listed, a read of the few
+    /// left, and a Route 53 token spare now (never waited for).
+    fn take_named_read(&self, zone_id: &str) -> bool {
+        let mut listings = self.inner.first_listings.lock().unwrap_or_else(|p| p.into_inner());
+        let first = listings.entry(zone_id.to_string()).or_default();
+        let take = !first.listed
+            && first.named_reads < NAMED_READS_BEFORE_LISTING
+            && self.inner.budget.spare(super::Service::Route53, "ListResourceRecordSets");
+        first.named_reads += u32::from(take);
+        take
+    }
+
     async fn cached_zone_records_within(
         &self,
         zone_id: &str,
@@ -265,7 +316,11 @@ impl Aws {
             .records
             .get_within(&zone_id.to_string(), max_age, || async {
                 match self.list_records(zone_id).await {
-                    Ok(v) => Ok(Arc::new(v)),
+                    Ok(v) => {
+                        let mut listings = self.inner.first_listings.lock().unwrap_or_else(|p| p.into_inner());
+                        listings.entry(zone_id.to_string()).or_default().listed = true;
+                        Ok(Arc::new(v))
+                    }
                     Err(e) if e.is_not_found() => Ok(Arc::new(Vec::new())),
                     Err(e) => Err(e),
                 }

@@ -17,9 +17,15 @@ use crate::verify::{AlarmRef, CheckerObservation, FailoverRole, HealthCheckObser
 /// A malformed endpoint could otherwise page forever.
 const MAX_RECORD_PAGES: usize = 1000;
 
-/// Health checks per `ListHealthChecks` page: Route 53's default, and the most every version of
-/// its documentation promises.
-const HEALTH_CHECK_PAGE_SIZE: i32 = 100;
+/// Health checks per `ListHealthChecks` page: the most Route 53's API reference allows (older
+/// versions of it said 100; a server that sends fewer is paged on by its `NextMarker`). At
+/// Route 53's 5 requests/s, 1,000 checks cost one call instead of ten, which is most of the wait
+/// for an operator's first status (docs/architecture.md, "The AWS request budget").
+const HEALTH_CHECK_PAGE_SIZE: i32 = 1000;
+
+/// Record sets per page when reading one name's: a failover pair per record type, with room for
+/// a few types, and small enough that the page costs the endpoint little.
+const NAMED_RECORDS_PAGE: i32 = 20;
 
 impl Aws {
     /// `GetHealthCheck`; `None` when the health check does not exist.
@@ -34,7 +40,7 @@ impl Aws {
         Ok(out.and_then(|o| o.health_check().map(health_check_observed)))
     }
 
-    /// Every health check of the account (`ListHealthChecks`, 100 per page): one listing serves
+    /// Every health check of the account (`ListHealthChecks`, 1,000 per page): one listing serves
     /// every object, where `GetHealthCheck` would cost one call per object.
     pub async fn list_health_checks(&self) -> Result<HealthCheckList, AwsError> {
         let client = &self.inner.route53;
@@ -82,18 +88,38 @@ impl Aws {
 
     /// Every record set of the zone (all pages; each page is one budgeted call).
     pub async fn list_records(&self, zone_id: &str) -> Result<Vec<RecordObserved>, AwsError> {
+        self.record_pages(zone_id, None, None).await
+    }
+
+    /// The record sets named `name` (as [`normalize_name`] gives it): one page of
+    /// `NAMED_RECORDS_PAGE` that starts at the name (Route 53 sorts by name, so a name's records
+    /// are adjacent), and the next only while a page ends inside the name.
+    pub async fn list_records_named(&self, zone_id: &str, name: &str) -> Result<Vec<RecordObserved>, AwsError> {
+        let mut records = self.record_pages(zone_id, Some(name), Some(NAMED_RECORDS_PAGE)).await?;
+        records.retain(|r| r.name == name);
+        Ok(records)
+    }
+
+    /// Pages of `ListResourceRecordSets` from the zone's start, or from `named` on and only while
+    /// the pages hold that name.
+    async fn record_pages(
+        &self,
+        zone_id: &str,
+        named: Option<&str>,
+        page_size: Option<i32>,
+    ) -> Result<Vec<RecordObserved>, AwsError> {
         let client = &self.inner.route53;
         let mut records = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        let mut start: Option<(String, RrType, Option<String>)> = None;
+        let mut start: Option<(String, Option<RrType>, Option<String>)> = named.map(|n| (n.to_string(), None, None));
         for _ in 0..MAX_RECORD_PAGES {
             let page = self
                 .call(Service::Route53, "ListResourceRecordSets", None, || {
-                    let mut req = client.list_resource_record_sets().hosted_zone_id(zone_id);
+                    let mut req = client.list_resource_record_sets().hosted_zone_id(zone_id).set_max_items(page_size);
                     if let Some((name, kind, ident)) = &start {
                         req = req
                             .start_record_name(name.clone())
-                            .start_record_type(kind.clone())
+                            .set_start_record_type(kind.clone())
                             .set_start_record_identifier(ident.clone());
                     }
                     req.send()
@@ -106,12 +132,13 @@ impl Aws {
                     records.push(record);
                 }
             }
-            if !page.is_truncated() {
+            let past_name = named.is_some_and(|n| page.next_record_name().is_none_or(|next| normalize_name(next) != n));
+            if !page.is_truncated() || past_name {
                 return Ok(records);
             }
             let next = match (page.next_record_name(), page.next_record_type()) {
                 (Some(name), Some(kind)) => {
-                    (name.to_string(), kind.clone(), page.next_record_identifier().map(str::to_string))
+                    (name.to_string(), Some(kind.clone()), page.next_record_identifier().map(str::to_string))
                 }
                 _ => break,
             };

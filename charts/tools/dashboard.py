@@ -129,7 +129,11 @@ def operator_row() -> list[tuple[dict, int, int]]:
             target("histogram_quantile(0.99, sum by (le) (rate("
                    "regionalfailover_reconcile_local_duration_seconds_bucket[$__rate_interval])))",
                    "p99 without I/O", ref="C"),
-        ], unit="s"), 12, 7),
+            target("histogram_quantile(0.99, sum by (le) (rate("
+                   "regionalfailover_reconcile_slot_wait_seconds_bucket[$__rate_interval])))",
+                   "p99 waiting for a slot", ref="D"),
+        ], unit="s", desc="Waiting for a slot (8 at once, first come, first served) beyond a second or so: "
+                          "the operator is saturated."), 12, 7),
         (table("Conditions of every object",
                'max by (namespace, name, condition, status, reason) (regionalfailover_status_condition'
                f'{{namespace=~"$namespace"}}{LEADING})',

@@ -22,29 +22,26 @@
 //! the operator's own figures (RSS, CPU) include its signing with session credentials.
 //!
 //! `RF_BENCH_FOOTPRINT_OBJECTS` (default 1000) and `RF_BENCH_FOOTPRINT_CYCLES` (default 2).
+//! `RF_BENCH_FOOTPRINT_WRAP` runs the operator under a command, e.g. `heaptrack -o target/bench/heap`
+//! for a heap profile of the same run (its RSS and CPU figures then describe the wrapper, not the
+//! operator).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 mod fleet;
+#[path = "footprint/operator.rs"]
+mod operator;
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use futures::{StreamExt, stream};
-use kube::{
-    Api,
-    api::{ListParams, PostParams},
-};
+use kube::{Api, api::PostParams};
+use operator::Process;
 use regional_failover::api::RegionalFailover;
-use serde_json::{Value, json};
+use serde_json::json;
 use support::{
     cluster::{self, Cluster},
-    endpoint::free_port,
-    iam::RoleEnv,
     localaws::LocalAws,
 };
 
@@ -203,29 +200,38 @@ async fn run() {
     );
 }
 
-/// Seconds from `started` until the first object, then every object, has a verified status.
+/// Seconds from `started` until the first object, then every object, has a verified status. Read
+/// from a watch, not by listing: listing 1,000 objects every second would load the API server (and
+/// so the operator's status writes) with the bench's own reads.
 async fn time_to_statuses(api: &Api<RegionalFailover>, n: usize, started: Instant) -> (f64, f64) {
+    use kube::runtime::{WatchStreamExt, watcher};
+    let mut verified = std::collections::HashSet::new();
     let mut first = None;
     let mut told = 0.0;
+    let events = watcher(api.clone(), watcher::Config::default()).applied_objects();
+    let mut events = std::pin::pin!(events);
     loop {
-        let list = api.list(&ListParams::default()).await.expect("list RegionalFailovers");
-        let verified =
-            list.items.iter().filter(|rf| rf.status.as_ref().is_some_and(|s| s.last_verified_at.is_some())).count();
+        let next = tokio::time::timeout(Duration::from_secs(5), events.next()).await;
         let t = started.elapsed().as_secs_f64();
-        if verified > 0 && first.is_none() {
+        if let Ok(Some(rf)) = next {
+            let rf = rf.expect("watch RegionalFailovers");
+            if rf.status.as_ref().is_some_and(|s| s.last_verified_at.is_some()) {
+                verified.insert(rf.metadata.name.unwrap_or_default());
+            }
+        }
+        if !verified.is_empty() && first.is_none() {
             first = Some(t);
             eprintln!("first status written {t:.2} s after the operator started");
         }
         // Progress on stderr, so a run stopped early still shows how far it got.
         if t - told >= 30.0 {
             told = t;
-            eprintln!("{verified} of {n} objects verified at {t:.0} s");
+            eprintln!("{} of {n} objects verified at {t:.0} s", verified.len());
         }
-        if verified >= n {
+        if verified.len() >= n {
             return (first.unwrap_or(t), t);
         }
-        assert!(t < 1800.0, "only {verified} of {n} objects verified after 30 minutes");
-        tokio::time::sleep(Duration::from_millis(if first.is_some() { 1000 } else { 50 })).await;
+        assert!(t < 1800.0, "only {} of {n} objects verified after 30 minutes", verified.len());
     }
 }
 
@@ -246,161 +252,4 @@ fn bucket_quantile_ms(before: &[(f64, f64)], after: &[(f64, f64)], q: f64) -> (f
     }
     let at = delta.iter().find(|(_, c)| *c >= (q * total).max(1.0)).map_or(f64::INFINITY, |(le, _)| *le);
     (at * 1e3, total)
-}
-
-/// The operator process with its JSON log read on a thread.
-struct Process {
-    child: Child,
-    metrics_port: u16,
-}
-
-impl Process {
-    fn start(cluster: &Cluster, local: &LocalAws, role: &RoleEnv) -> Process {
-        let metrics_port = free_port();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_regional-failover"));
-        cmd.arg("run")
-            .env("KUBECONFIG", &cluster.kubeconfig)
-            .env("AWS_ENDPOINT_URL", &local.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("RF_METRICS_BIND", format!("127.0.0.1:{metrics_port}"))
-            .env("RF_LEASE_NAMESPACE", NAMESPACE)
-            .env("RF_LOG_FORMAT", "json")
-            // As the chart's Deployment sets it.
-            .env("MALLOC_ARENA_MAX", "1")
-            .env("RUST_LOG", "info,regional_failover::reconcile=debug")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = role.apply(&mut cmd).spawn().expect("operator starts");
-        let stderr = child.stderr.take().expect("piped stderr");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let Ok(v) = serde_json::from_str::<Value>(&line) else { continue };
-                if (v["level"] == "WARN" || v["level"] == "ERROR") && v["fields"]["message"] != "Server cert bypassed" {
-                    eprintln!("operator: {line}");
-                }
-            }
-        });
-        Process { child, metrics_port }
-    }
-
-    /// A histogram's cumulative buckets: (upper bound in seconds, count), ascending, `+Inf` last.
-    fn buckets(&self, family: &str) -> Vec<(f64, f64)> {
-        let mut out: Vec<(f64, f64)> = self
-            .samples(&format!("{family}_bucket"))
-            .into_iter()
-            .filter_map(|(labels, v)| {
-                let le = label(&labels, "le");
-                Some((if le == "+Inf" { f64::INFINITY } else { le.parse().ok()? }, v))
-            })
-            .collect();
-        out.sort_by(|a, b| a.0.total_cmp(&b.0));
-        out
-    }
-
-    /// utime + stime from /proc/PID/stat, in seconds.
-    fn cpu_seconds(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).expect("/proc/PID/stat");
-        // Fields after the command name (which may hold spaces) start at state (field 3).
-        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: f64 = fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
-        ticks / clock_ticks()
-    }
-
-    /// (VmHWM, VmRSS, RssAnon, RssFile) in KiB.
-    fn rss_kib(&self) -> (f64, f64, f64, f64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc/PID/status");
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(f64::NAN)
-        };
-        (field("VmHWM:"), field("VmRSS:"), field("RssAnon:"), field("RssFile:"))
-    }
-
-    fn metrics(&self) -> String {
-        use std::io::{Read, Write};
-        let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", self.metrics_port)) else { return String::new() };
-        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-        let _ = write!(s, "GET /metrics HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n");
-        let mut text = String::new();
-        let _ = s.read_to_string(&mut text);
-        text
-    }
-
-    /// Sum of a counter family's samples whose labels contain every `filter`, by label set.
-    fn samples(&self, family: &str) -> Vec<(String, f64)> {
-        self.metrics()
-            .lines()
-            .filter(|l| l.starts_with(family) && !l.starts_with('#'))
-            .filter_map(|l| {
-                let (key, value) = l.rsplit_once(' ')?;
-                Some((key.trim_start_matches(family).to_string(), value.parse().ok()?))
-            })
-            .collect()
-    }
-
-    /// AWS attempts by service and operation (throttled answers excluded, as the budget counts).
-    fn aws_calls(&self) -> Vec<(String, f64)> {
-        let mut out: Vec<(String, f64)> = Vec::new();
-        for (labels, v) in self.samples("regionalfailover_aws_requests_total") {
-            if labels.contains("outcome=\"throttled\"") {
-                continue;
-            }
-            let key = label(&labels, "service") + " " + &label(&labels, "operation");
-            match out.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, total)) => *total += v,
-                None => out.push((key, v)),
-            }
-        }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        out
-    }
-
-    fn throttled(&self) -> f64 {
-        self.samples("regionalfailover_aws_requests_total")
-            .iter()
-            .filter(|(l, _)| l.contains("outcome=\"throttled\""))
-            .map(|(_, v)| v)
-            .sum::<f64>()
-            .abs()
-    }
-
-    fn reconciles(&self) -> f64 {
-        self.samples("regionalfailover_reconciliations_total").iter().map(|(_, v)| v).sum()
-    }
-
-    fn stop(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn label(labels: &str, name: &str) -> String {
-    let needle = format!("{name}=\"");
-    labels
-        .split_once(&needle)
-        .and_then(|(_, rest)| rest.split_once('"'))
-        .map(|(v, _)| v.to_string())
-        .unwrap_or_default()
-}
-
-fn clock_ticks() -> f64 {
-    // USER_HZ is 100 on every Linux architecture the project builds for.
-    100.0
 }

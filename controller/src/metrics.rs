@@ -72,6 +72,7 @@ pub struct Metrics {
     pub reconcile_duration: Histogram,
     pub reconcile_local_duration: Histogram,
     pub status_write_duration: Histogram,
+    pub slot_wait: Histogram,
     reconciliations: Family<ResultLabels, Counter>,
     findings: Family<ObjectLabels, Gauge>,
     primary_healthy: Family<ObjectLabels, Gauge>,
@@ -104,12 +105,6 @@ impl ReconcileTimer<'_> {
         self.metrics.reconcile_duration.observe(self.started.elapsed().as_secs_f64());
         self.metrics.reconciliations.get_or_create(&ResultLabels { result: result.to_string() }).inc();
     }
-
-    /// A reconcile that only stepped aside: counted (`result="deferred"`, a sign of saturation)
-    /// but kept out of the duration histogram, whose figures are about work done.
-    pub fn deferred(self) {
-        self.metrics.reconciliations.get_or_create(&ResultLabels { result: "deferred".to_string() }).inc();
-    }
 }
 
 impl Metrics {
@@ -129,11 +124,20 @@ impl Metrics {
             "Time one status write (server-side apply) took, the API server's answer included",
             status_write_duration.clone(),
         );
+        // 1 ms to about 65 s: seconds here mean the operator is saturated (docs/architecture.md,
+        // "One reconcile").
+        let slot_wait = Histogram::new(exponential_buckets(0.001, 2.0, 17));
+        r.register(
+            "reconcile_slot_wait_seconds",
+            "Time a due reconcile waited for a free slot before it started (a sign of saturation)",
+            slot_wait.clone(),
+        );
         let m = Metrics {
             registry: Arc::new(Registry::default()),
             reconcile_duration,
             reconcile_local_duration,
             status_write_duration,
+            slot_wait,
             reconciliations: Family::default(),
             findings: Family::default(),
             primary_healthy: Family::default(),

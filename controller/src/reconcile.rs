@@ -6,17 +6,17 @@
 //! slots and wakes a reconcile only when there is something to judge.
 //!
 //! `validate` and `assemble` are pure; `drill`, `observe` and `apply status` do the I/O; nothing
-//! waits longer than one drill step plus its AWS calls, so any number of drills shares the
-//! reconcile slots with verification.
+//! waits longer than one drill step plus its AWS calls. Before the first step a reconcile waits
+//! for a slot, first come, first served (`slots.rs`); running drills have slots of their own.
 
 pub mod context;
 pub mod drills;
 mod errors;
-mod fairness;
 pub mod publish;
 mod run;
 pub mod runbook;
 mod sensor;
+mod slots;
 pub mod status_write;
 mod watch;
 
@@ -39,17 +39,13 @@ use crate::{
     status::{self, Assembled, AwsRead, Observed},
 };
 use context::key_of;
-
-/// The metric result of a reconcile that only stepped aside (`fairness.rs`).
-const DEFERRED: &str = "deferred";
+use slots::Lane;
 
 /// What a reconcile found due besides the drill step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Due {
     /// A full verification: every AWS read, the whole status.
     Verify,
-    /// A re-verification was due and stepped aside for objects awaiting their first.
-    SteppedAside,
     /// What the DNS sensor saw (free), to follow a failover within seconds.
     DnsWatch,
     Nothing,
@@ -57,13 +53,41 @@ enum Due {
 
 #[instrument(skip(rf, ctx), fields(namespace = rf.namespace().unwrap_or_default(), name = rf.name_any()))]
 pub(crate) async fn reconcile(rf: Arc<RegionalFailover>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
-    let timer = ctx.metrics.reconcile_timer();
-    let _running = ctx.reconcile_started();
-    let result = pipeline(&rf, &ctx).await;
-    if matches!(result, Ok((_, Some(DEFERRED)))) {
-        timer.deferred();
-        return result.map(|(action, _)| action);
+    let key = key_of(&rf);
+    let lane = if drill_running(&rf, &ctx, &key) { Lane::Drill } else { Lane::Verification };
+    let queued = std::time::Instant::now();
+    let _slot = ctx.slots.take(lane).await;
+    ctx.metrics.slot_wait.observe(queued.elapsed().as_secs_f64());
+    // The copy kube-runtime handed over may be older than the wait for the slot.
+    let rf = match ctx.newest(&rf) {
+        None => rf,
+        Some(Some(newest)) => newest,
+        Some(None) => {
+            // Gone from the watch while it waited (deleted, its finalizer removed by hand).
+            ctx.forget(&key);
+            ctx.metrics.forget(&publish::labels(&rf));
+            return Ok(Action::await_change());
+        }
+    };
+    if ctx.is_stopping() && lane == Lane::Verification {
+        // A stopping operator verifies nothing more; drills still get their restoring step.
+        return Ok(Action::await_change());
     }
+    // Boxed: a reconcile waiting for a slot holds only this pointer, not the whole pipeline's
+    // state, so a thousand waiting reconciles cost little memory.
+    Box::pin(timed_pipeline(rf, ctx.clone())).await
+}
+
+/// A drill of the object is running (this process drives it, or status records one): its steps
+/// take the drill slots.
+fn drill_running(rf: &RegionalFailover, ctx: &Context, key: &str) -> bool {
+    let in_status = rf.status.as_ref().and_then(|s| s.drill.as_ref()).is_some_and(|d| d.current.is_some());
+    in_status || ctx.with_known_memory(key, |m| m.drill.is_some()).unwrap_or(false)
+}
+
+async fn timed_pipeline(rf: Arc<RegionalFailover>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
+    let timer = ctx.metrics.reconcile_timer();
+    let result = pipeline(&rf, &ctx).await;
     timer.finish(match &result {
         Ok((_, Some(label))) => label,
         Ok((_, None)) => "ok",
@@ -82,7 +106,7 @@ async fn pipeline(rf: &RegionalFailover, ctx: &Context) -> Result<(Action, Optio
     let spec_error = validate_step(rf, ctx, &key);
     let drill = drills::step(rf, ctx, &api, &key, written, spec_error.is_none()).await?;
     if drill.wrote {
-        ctx.with_memory(&key, |m| m.written = Some(drill.status.clone()));
+        ctx.note_written(&key, &drill.status, drill.version.clone());
     }
     publish::events(rf, ctx, &drill.events).await;
     if rf.meta().deletion_timestamp.is_some() {
@@ -101,7 +125,7 @@ async fn pipeline(rf: &RegionalFailover, ctx: &Context) -> Result<(Action, Optio
             let (a, servers) = Box::pin(watch::dns_watch_step(rf, ctx, &key, &drill.status)).await;
             (a, None, Some(servers))
         }
-        Due::SteppedAside | Due::Nothing => (None, None, None),
+        Due::Nothing => (None, None, None),
     };
     // A flip seen by either step is judged, announced and (outside drills) recorded in one place.
     let assembled = match sighting {
@@ -121,19 +145,23 @@ async fn pipeline(rf: &RegionalFailover, ctx: &Context) -> Result<(Action, Optio
         // An invalid spec cannot get better by retrying: wait for the user to change it.
         return Ok((Action::await_change(), None));
     }
-    let failed = if due == Due::SteppedAside && drill.next_in.is_none() { Some(DEFERRED) } else { failed };
     Ok((Action::requeue(next_wakeup(rf, ctx, &key, drill.next_in)), failed))
 }
 
 /// The status as this process last wrote it, or the cached one. The copy in memory is kept only
-/// until the watch cache shows the same status, so a large fleet does not hold every status twice.
+/// until the watch cache shows that write (its resourceVersion, or the same status), so a large
+/// fleet does not hold every status twice.
 fn written_status(rf: &RegionalFailover, ctx: &Context, key: &str) -> RegionalFailoverStatus {
+    ctx.settle_written(rf);
     ctx.with_memory(key, |m| match m.written.take() {
         Some(w) if rf.status.as_ref() != Some(&w) => {
             m.written = Some(w.clone());
             w
         }
-        Some(w) => w,
+        Some(w) => {
+            m.written_version = None;
+            w
+        }
         None => rf.status.clone().unwrap_or_default(),
     })
 }
@@ -149,28 +177,13 @@ fn validate_step(rf: &RegionalFailover, ctx: &Context, key: &str) -> Option<Stri
     verdict
 }
 
-/// What is due now: a verification when its interval passed or the spec changed (a
-/// re-verification steps aside while other objects await their first), else the DNS watch when
-/// the sensor woke this reconcile.
+/// What is due now: a verification when its interval passed or the spec changed, else the DNS
+/// watch when the sensor woke this reconcile.
 fn due(rf: &RegionalFailover, ctx: &Context, key: &str, status: &RegionalFailoverStatus, invalid: bool) -> Due {
-    let now = Instant::now();
-    let (verify_at, aside_until, woken) = ctx.with_memory(key, |m| (m.verify_at, m.aside_until, m.woken.is_some()));
+    let (verify_at, woken) = ctx.with_memory(key, |m| (m.verify_at, m.woken.is_some()));
     let changed = status.observed_generation != rf.meta().generation;
-    if changed || verify_at.is_none() {
+    if changed || verify_at.is_none_or(|t| t <= Instant::now()) {
         return Due::Verify;
-    }
-    if let Some(at) = verify_at.filter(|t| *t <= now) {
-        if aside_until.is_some_and(|t| t > now) {
-            return if !invalid && woken { Due::DnsWatch } else { Due::SteppedAside };
-        }
-        let overdue = now.saturating_duration_since(at);
-        let awaiting = ctx.awaiting_first_verification();
-        if !fairness::steps_aside(ctx.slots_full(), awaiting, overdue, freshness(&rf.spec)) {
-            return Due::Verify;
-        }
-        ctx.with_memory(key, |m| m.aside_until = Some(now + fairness::STEP_ASIDE));
-        debug!(awaiting_first = awaiting, "re-verification steps aside");
-        return if !invalid && woken { Due::DnsWatch } else { Due::SteppedAside };
     }
     if !invalid && woken {
         return Due::DnsWatch;
@@ -213,7 +226,7 @@ async fn verify_step(
         m.failures = if failed.is_some() { m.failures.saturating_add(1) } else { 0 };
         // AWS trouble is retried sooner than a full interval, but backs off: 5 s doubling to 5 min.
         let wait = if failed.is_some() { backoff(m.failures).min(interval) } else { interval };
-        ctx.schedule_verification(m, Instant::now() + wait);
+        m.verify_at = Some(Instant::now() + wait);
         // The verification read DNS itself: whatever the sensor saw before is judged already.
         m.woken = None;
         m.dns_at = Some(Instant::now() + watch::interval(rf, ctx, &assembled.status));
@@ -232,9 +245,9 @@ async fn apply_status_step(
     status: &RegionalFailoverStatus,
 ) -> Result<(), ReconcileError> {
     let writing = std::time::Instant::now();
-    status_write::apply(api, &rf.name_any(), status).await?;
+    let version = status_write::apply(api, &rf.name_any(), status).await?;
     ctx.metrics.status_write_duration.observe(writing.elapsed().as_secs_f64());
-    ctx.with_memory(key, |m| m.written = Some(status.clone()));
+    ctx.note_written(key, status, version);
     ctx.probes.api_contact();
     Ok(())
 }
@@ -263,8 +276,7 @@ async fn finalize(
 /// is not among them: the sensor wakes the reconcile when it sees something.
 fn next_wakeup(rf: &RegionalFailover, ctx: &Context, key: &str, drill_next: Option<Duration>) -> Duration {
     let now = Instant::now();
-    // A verification that stepped aside is due again when its step aside ends.
-    let verify_at = ctx.with_memory(key, |m| m.verify_at.max(m.aside_until));
+    let verify_at = ctx.with_memory(key, |m| m.verify_at);
     let until = |t: Option<Instant>| t.map(|t| t.saturating_duration_since(now));
     let cron = crate::drill::trigger::next_fire_in(&rf.spec, Utc::now()).map(|d| d + Duration::from_millis(500));
     [drill_next, until(verify_at), cron].into_iter().flatten().min().unwrap_or(Duration::from_secs(60))

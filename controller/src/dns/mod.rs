@@ -116,6 +116,9 @@ async fn ask(
     }
 }
 
+/// Room for any UDP answer to a query without EDNS (512 bytes), and then some.
+const UDP_BUFFER: usize = 4096;
+
 async fn ask_udp(
     server: SocketAddr,
     query: &[u8],
@@ -130,13 +133,19 @@ async fn ask_udp(
     // connect() makes the kernel drop datagrams from any other address.
     socket.connect(server).await.map_err(|e| format!("UDP connect: {e}"))?;
     socket.send(query).await.map_err(|e| format!("UDP send: {e}"))?;
-    let mut buf = vec![0u8; 65535];
+    // The query has no EDNS, so a server answers in at most 512 bytes over UDP; a datagram that
+    // fills this buffer was cut off and is asked again over TCP. (64 KiB per query, with the DNS
+    // sensor's 64 looks in flight, was 4 MiB of heap at 1,000 objects.)
+    let mut buf = vec![0u8; UDP_BUFFER];
     loop {
         let n = match timeout_at(deadline, socket.recv(&mut buf)).await {
             Err(_) => return Err(format!("no UDP answer within {timeout:?}")),
             Ok(Err(e)) => return Err(format!("UDP receive: {e}")),
             Ok(Ok(n)) => n,
         };
+        if n == buf.len() {
+            return Ok(Reply::Truncated);
+        }
         // Undecodable or foreign datagrams are ignored: the real answer may still come.
         if let Ok(Some(reply)) = decode_reply(&buf[..n], id, name, kind) {
             return Ok(reply);

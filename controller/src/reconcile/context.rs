@@ -5,7 +5,7 @@ use std::{
     collections::HashMap,
     sync::{
         Arc, Mutex, OnceLock,
-        atomic::{AtomicBool, AtomicUsize, Ordering},
+        atomic::{AtomicBool, Ordering},
     },
     time::Duration,
 };
@@ -14,10 +14,12 @@ use kube::{
     Client, ResourceExt,
     runtime::{
         events::{Recorder, Reporter},
-        reflector::Store,
+        reflector::{ObjectRef, Store},
     },
 };
 use tokio::time::Instant;
+
+use super::slots::Slots;
 
 use crate::{
     api::RegionalFailover,
@@ -81,9 +83,6 @@ pub struct ObjectMemory {
     pub verdict: Option<(i64, Option<String>)>,
     /// When the next full verification is due.
     pub verify_at: Option<Instant>,
-    /// A due re-verification stepped aside until then for objects awaiting their first
-    /// (`fairness.rs`); `verify_at` keeps when it came due.
-    pub aside_until: Option<Instant>,
     /// When the DNS sensor next looks at the authoritative answer (`sensor.rs`).
     pub dns_at: Option<Instant>,
     /// The sensor's look is in flight.
@@ -95,6 +94,9 @@ pub struct ObjectMemory {
     /// cache may not have seen that write yet (a drill must never step from a stale record). Dropped
     /// once the cache shows the same status.
     pub written: Option<crate::api::RegionalFailoverStatus>,
+    /// The resourceVersion that write returned: a watch event carrying it means the cache holds
+    /// the write, and the copy above is dropped at once (a fleet's statuses are not held twice).
+    pub written_version: Option<String>,
     /// Consecutive failed verifications, for backoff.
     pub failures: u32,
     /// The last region DNS answered with, and when: a different answer later is a flip.
@@ -118,25 +120,11 @@ pub struct Context {
     pub(super) stop_switch: tokio::sync::Mutex<Option<(Instant, crate::drill::evidence::Evidence<Option<String>>)>>,
     /// When the DNS watch last read a drill lock on a flip (see [`Context::spare_lock_read`]).
     lock_read_at: Mutex<Option<Instant>>,
-    /// The controller's watch cache, once it runs: how many objects there are.
+    /// The controller's watch cache, once it runs: the newest copy of an object that waited for
+    /// a slot.
     fleet: OnceLock<Store<RegionalFailover>>,
-    /// Remembered objects this process has verified at least once.
-    verified: AtomicUsize,
-    /// Reconciles running now.
-    in_flight: Arc<AtomicUsize>,
-}
-
-/// Reconciles in flight at once: bounds API server connections and memory however many objects
-/// there are. Drills take one step per reconcile, so they never hold a slot for long.
-pub const MAX_CONCURRENT_RECONCILES: u16 = 8;
-
-/// One running reconcile, counted until dropped (also when its future is cancelled).
-pub struct InFlight(Arc<AtomicUsize>);
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
+    /// Reconciles wait here for a slot, first come, first served (`slots.rs`).
+    pub slots: Slots,
 }
 
 /// The DNS watch reads at most one drill lock per this interval, for the whole process.
@@ -157,20 +145,8 @@ impl Context {
             stop_switch: tokio::sync::Mutex::new(None),
             lock_read_at: Mutex::new(None),
             fleet: OnceLock::new(),
-            verified: AtomicUsize::new(0),
-            in_flight: Arc::new(AtomicUsize::new(0)),
+            slots: Slots::default(),
         }
-    }
-
-    /// Counts a reconcile as running until the guard drops.
-    pub fn reconcile_started(&self) -> InFlight {
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
-        InFlight(self.in_flight.clone())
-    }
-
-    /// Every reconcile slot is busy: objects may be waiting for one.
-    pub fn slots_full(&self) -> bool {
-        self.in_flight.load(Ordering::Relaxed) >= usize::from(MAX_CONCURRENT_RECONCILES)
     }
 
     /// The controller's watch cache (set once, when the controller starts).
@@ -178,19 +154,10 @@ impl Context {
         let _ = self.fleet.set(store);
     }
 
-    /// Watched objects this process has not verified yet (0 before the controller runs).
-    pub fn awaiting_first_verification(&self) -> usize {
-        let watched = self.fleet.get().map_or(0, Store::len);
-        watched.saturating_sub(self.verified.load(Ordering::Relaxed))
-    }
-
-    /// Schedules the object's next verification; the first one counts it as verified.
-    pub fn schedule_verification(&self, m: &mut ObjectMemory, at: Instant) {
-        if m.verify_at.is_none() {
-            self.verified.fetch_add(1, Ordering::Relaxed);
-        }
-        m.verify_at = Some(at);
-        m.aside_until = None;
+    /// The watch cache's newest copy of `rf`: `Some(None)` when it is gone from the cache, `None`
+    /// before the controller runs (tests drive reconciles without a watch).
+    pub(super) fn newest(&self, rf: &RegionalFailover) -> Option<Option<Arc<RegionalFailover>>> {
+        self.fleet.get().map(|store| store.get(&ObjectRef::from_obj(rf)))
     }
 
     /// Whether the DNS watch may read a drill lock for a flip now, never waiting: one a second for
@@ -225,12 +192,36 @@ impl Context {
         memory.get_mut(key).map(f)
     }
 
+    /// Remembers the status this process just wrote (and the resourceVersion it got), as the base
+    /// of the next write until the watch cache shows it.
+    pub fn note_written(&self, key: &str, status: &crate::api::RegionalFailoverStatus, version: Option<String>) {
+        // The watch may have delivered the write before its answer came back.
+        let cached = key.split_once('/').and_then(|(namespace, name)| {
+            let store = self.fleet.get()?;
+            store.get(&ObjectRef::new(name).within(namespace))?.resource_version()
+        });
+        let settled = version.is_some() && cached == version;
+        self.with_memory(key, |m| {
+            m.written = (!settled).then(|| status.clone());
+            m.written_version = version.filter(|_| !settled);
+        });
+    }
+
+    /// A watch event arrived: once it carries the version of this process's last write, the cache
+    /// holds that status and the copy in memory goes.
+    pub fn settle_written(&self, rf: &RegionalFailover) {
+        let version = rf.resource_version();
+        self.with_known_memory(&key_of(rf), |m| {
+            if m.written_version.is_some() && m.written_version == version {
+                m.written = None;
+                m.written_version = None;
+            }
+        });
+    }
+
     /// Forgets a deleted object.
     pub fn forget(&self, key: &str) {
-        let removed = self.memory.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
-        if removed.is_some_and(|m| m.verify_at.is_some()) {
-            self.verified.fetch_sub(1, Ordering::Relaxed);
-        }
+        self.memory.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
     }
 
     /// Objects with a drill this process drives.

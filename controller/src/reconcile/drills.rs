@@ -38,6 +38,8 @@ pub struct DrillStep {
     /// A drill is running: its next step is due in this long.
     pub next_in: Option<Duration>,
     pub events: Vec<Transition>,
+    /// The resourceVersion of the step's last status write.
+    pub version: Option<String>,
     /// The step wrote the status.
     pub wrote: bool,
 }
@@ -47,6 +49,7 @@ struct KubeHost<'a> {
     api: &'a Api<RegionalFailover>,
     name: String,
     status: RegionalFailoverStatus,
+    version: Option<String>,
     wrote: bool,
 }
 
@@ -64,7 +67,7 @@ impl DrillHost for KubeHost<'_> {
             return Ok(());
         }
         match status_write::apply(self.api, &self.name, &next).await {
-            Ok(()) => {}
+            Ok(version) => self.version = version,
             // The object is gone (its finalizer removed by hand): nowhere to write, and the drill
             // must still be able to restore and end.
             Err(kube::Error::Api(e)) if e.code == 404 => {}
@@ -87,7 +90,7 @@ pub async fn step(
     spec_valid: bool,
 ) -> Result<DrillStep, kube::Error> {
     let env = DrillEnv { aws: &ctx.aws, spec: &rf.spec, failsafe: &ctx.settings.failsafe };
-    let mut host = KubeHost { api, name: rf.name_any(), status, wrote: false };
+    let mut host = KubeHost { api, name: rf.name_any(), status, version: None, wrote: false };
     let mut events = Vec::new();
     let current = trigger::unfinished(host.status.drill.as_ref()).cloned();
     let (record, mut memory) = match current {
@@ -116,7 +119,10 @@ pub async fn step(
                     let memory = DrillMemory { started: record.started_at, senses: Senses::default() };
                     (record, memory)
                 }
-                None => return Ok(DrillStep { status: host.status, next_in: None, events, wrote: host.wrote }),
+                None => {
+                    let (status, version, wrote) = (host.status, host.version, host.wrote);
+                    return Ok(DrillStep { status, version, next_in: None, events, wrote });
+                }
             }
         }
     };
@@ -141,7 +147,7 @@ pub async fn step(
         ctx.with_memory(key, |m| m.drill = Some(memory));
         Some(runner::next_step_in(&outcome.record))
     };
-    Ok(DrillStep { status: host.status, next_in, events, wrote: host.wrote })
+    Ok(DrillStep { status: host.status, version: host.version, next_in, events, wrote: host.wrote })
 }
 
 /// Starts the drill an annotation or a schedule asks for; the bookkeeping (which annotation value
@@ -296,7 +302,7 @@ pub async fn drain(ctx: &Context, limit: Duration) {
             match step(&rf, ctx, &api, &key, base, true).await {
                 Ok(done) => {
                     if done.wrote {
-                        ctx.with_memory(&key, |m| m.written = Some(done.status.clone()));
+                        ctx.note_written(&key, &done.status, done.version.clone());
                     }
                     match done.next_in {
                         Some(next) => tokio::time::sleep(next).await,

@@ -3,7 +3,7 @@
 
 use std::{sync::Arc, sync::atomic::Ordering, time::Duration};
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use kube::{
     Api, Resource, ResourceExt,
     api::ListParams,
@@ -11,7 +11,7 @@ use kube::{
 };
 use tracing::info;
 
-use super::{Context, context::MAX_CONCURRENT_RECONCILES, drills, error_policy, reconcile};
+use super::{Context, drills, error_policy, reconcile};
 use crate::{Error, api::RegionalFailover, metrics::Probes};
 
 /// How long a stopping operator spends restoring the drills it drives (the chart's grace period
@@ -72,13 +72,19 @@ pub async fn run(
         .modify(slim)
         .reflect(writer)
         .applied_objects()
+        .inspect_ok({
+            let ctx = ctx.clone();
+            move |rf| ctx.settle_written(rf)
+        })
         .predicate_filter(user_change, Default::default());
     // The DNS sensor wakes an object's reconcile when its answer says something new.
     let (wake, woken) = futures::channel::mpsc::channel(SENSOR_WAKES_QUEUED);
     let sensor = tokio::spawn(super::sensor::run(ctx.clone(), reader.clone(), wake));
     let trigger = futures::stream::select(watched, woken.map(Ok));
+    // Unbounded here: each reconcile waits for one of our slots, which are handed out in the order
+    // objects came due (`slots.rs`); kube-runtime's own limit picks in hash order.
     Controller::for_stream(trigger, reader)
-        .with_config(controller::Config::default().concurrency(MAX_CONCURRENT_RECONCILES))
+        .with_config(controller::Config::default())
         .graceful_shutdown_on(shutdown)
         .run(reconcile, error_policy, ctx.clone())
         .for_each(|res| {

@@ -16,19 +16,20 @@ pub const FIELD_MANAGER: &str = "regional-failover";
 /// Present only while a drill may have changed the health check, so deletion waits for the restore.
 pub const DRILL_FINALIZER: &str = "regionalfailover.io/drill-restore";
 
-/// Applies `status` as the whole status of `name`.
+/// Applies `status` as the whole status of `name`; returns the object's new resourceVersion, by
+/// which the watch cache's copy is known to include this write.
 pub async fn apply(
     api: &Api<RegionalFailover>,
     name: &str,
     status: &RegionalFailoverStatus,
-) -> Result<(), kube::Error> {
+) -> Result<Option<String>, kube::Error> {
     let patch = json!({
         "apiVersion": "regionalfailover.io/v1alpha1",
         "kind": "RegionalFailover",
         "status": status,
     });
-    api.patch_status(name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&patch)).await?;
-    Ok(())
+    let applied = api.patch_status(name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&patch)).await?;
+    Ok(applied.resource_version())
 }
 
 /// Adds or removes the drill finalizer (a merge patch guarded by resourceVersion, so a concurrent

@@ -211,46 +211,61 @@ async fn a_woken_reconcile_writes_the_region_the_sensor_saw() {
     assert!(ctx.with_memory("default/api", |m| m.woken.is_none()), "the wake is used once");
 }
 
-/// First verifications before re-verifications (`fairness.rs`): while another watched object has
-/// never been verified, a due re-verification gives its slot back at once (no AWS read, no status
-/// write) and comes back when its step aside ends; it is counted as `deferred`, not timed.
+/// A due reconcile does nothing until a slot is free (`slots.rs`): no API or AWS request while it
+/// waits, then the whole verification; the wait is measured apart from the work.
 #[tokio::test]
-async fn a_re_verification_steps_aside_while_another_object_awaits_its_first() {
-    use kube::runtime::{reflector, watcher};
+async fn a_reconcile_waits_for_a_free_slot() {
+    use super::slots::{Lane, SLOTS};
     let api = MockApi::new(verified_on_the_primary());
     let ctx = context(&api, None).await;
-    let (reader, mut writer) = reflector::store::<RegionalFailover>();
-    let mut other = object(json!({}), Value::Null, json!({}));
-    other["metadata"]["name"] = json!("other");
-    other["metadata"]["uid"] = json!("u2");
-    for obj in [api.object(), other] {
-        let rf: RegionalFailover = serde_json::from_value(obj).expect("a RegionalFailover");
-        writer.apply_watcher_event(&watcher::Event::Apply(rf));
+    let mut busy = Vec::new();
+    for _ in 0..SLOTS {
+        busy.push(ctx.slots.take(Lane::Verification).await);
     }
-    ctx.watch_fleet(reader);
-    // Seven other reconciles run: with this one every slot is busy.
-    let busy: Vec<_> = (1..super::context::MAX_CONCURRENT_RECONCILES).map(|_| ctx.reconcile_started()).collect();
-    // "api" was verified and is due again; "other" was never verified.
-    ctx.with_memory("default/api", |m| ctx.schedule_verification(m, tokio::time::Instant::now()));
-    assert_eq!(ctx.awaiting_first_verification(), 1);
-
-    let action = run(&api, &ctx).await;
-    assert!(api.matching("PATCH", "/status").is_empty(), "no verification, so no status write");
-    let wait = action_seconds(&action);
-    assert!(wait > 4.0 && wait <= super::fairness::STEP_ASIDE.as_secs_f64(), "back after the step aside: {action:?}");
+    let rf: RegionalFailover = serde_json::from_value(api.object()).expect("a RegionalFailover");
+    let mut waiting = Box::pin(reconcile(Arc::new(rf), ctx.clone()));
+    for _ in 0..20 {
+        assert!(futures::poll!(waiting.as_mut()).is_pending(), "every slot is busy");
+        tokio::task::yield_now().await;
+    }
+    assert!(api.matching("PATCH", "/status").is_empty(), "nothing written while waiting");
+    busy.pop();
+    waiting.await.expect("reconciles");
+    assert_eq!(api.matching("PATCH", "/status").len(), 1, "verified (AWS unreachable here) and written");
     let metrics = ctx.metrics.render().expect("metrics render");
-    assert!(metrics.contains(r#"regionalfailover_reconciliations_total{result="deferred"} 1"#), "{metrics}");
-    assert!(metrics.contains("regionalfailover_reconcile_duration_seconds_count 0"), "{metrics}");
+    assert!(metrics.contains("regionalfailover_reconcile_slot_wait_seconds_count 1"), "{metrics}");
+    assert!(metrics.contains("regionalfailover_reconcile_duration_seconds_count 1"), "{metrics}");
+}
 
-    // With a slot free nothing waits for one: the due verification goes ahead (AWS is
-    // unreachable here, so it writes its failure).
-    drop(busy);
-    ctx.with_memory("default/api", |m| m.aside_until = None);
-    run(&api, &ctx).await;
-    assert_eq!(api.matching("PATCH", "/status").len(), 1, "verified and written");
-    assert!(!ctx.slots_full(), "the reconciles' guards are gone");
-    ctx.with_memory("default/other", |m| ctx.schedule_verification(m, tokio::time::Instant::now()));
-    assert_eq!(ctx.awaiting_first_verification(), 0);
-    ctx.forget("default/other");
-    assert_eq!(ctx.awaiting_first_verification(), 1, "a forgotten object counts as not verified");
+/// An object deleted while its reconcile waited for a slot is not reconciled from the stale copy
+/// kube-runtime handed over: nothing is written and the process forgets it.
+#[tokio::test]
+async fn an_object_gone_while_waiting_is_forgotten() {
+    use kube::runtime::reflector;
+    let api = MockApi::new(verified_on_the_primary());
+    let ctx = context(&api, None).await;
+    let (reader, _writer) = reflector::store::<RegionalFailover>();
+    ctx.watch_fleet(reader);
+    ctx.with_memory("default/api", |m| m.failures = 1);
+    let action = run(&api, &ctx).await;
+    assert_eq!(action, Action::await_change());
+    assert!(api.requests().is_empty(), "no request for a deleted object: {:?}", api.requests());
+    assert_eq!(ctx.remembered(), 0);
+}
+
+/// The status a reconcile wrote is kept as the next write's base only until the watch delivers
+/// that write (its resourceVersion): a fleet's statuses are not held twice in memory.
+#[tokio::test]
+async fn the_written_status_is_dropped_once_the_watch_shows_it() {
+    let api = MockApi::new(verified_on_the_primary());
+    let ctx = context(&api, None).await;
+    let mut rf: RegionalFailover = serde_json::from_value(api.object()).expect("a RegionalFailover");
+    let status = rf.status.clone().unwrap_or_default();
+    ctx.note_written("default/api", &status, Some("42".into()));
+    rf.metadata.resource_version = Some("41".into());
+    ctx.settle_written(&rf);
+    assert!(ctx.with_memory("default/api", |m| m.written.is_some()), "an older event keeps it");
+    rf.metadata.resource_version = Some("42".into());
+    ctx.settle_written(&rf);
+    assert!(ctx.with_memory("default/api", |m| m.written.is_none() && m.written_version.is_none()));
 }

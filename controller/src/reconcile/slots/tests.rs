@@ -1,0 +1,52 @@
+use std::task::Poll;
+
+use super::*;
+
+/// With every slot busy, each freed slot goes to the longest waiter, whatever the names: the
+/// order kube-runtime's hash set did not keep. Waiters are polled newest first, so a later one
+/// that could jump the queue would.
+#[tokio::test]
+async fn a_freed_slot_goes_to_the_longest_waiter() {
+    let slots = Slots::default();
+    let mut held = Vec::new();
+    for _ in 0..SLOTS {
+        held.push(slots.take(Lane::Verification).await);
+    }
+    let names = ["svc900", "svc17", "svc333", "svc5", "svc64", "svc2", "svc481", "svc76", "svc1000"];
+    let mut waiting: Vec<_> = names.iter().map(|n| (*n, Box::pin(slots.take(Lane::Verification)))).collect();
+    for (_, w) in &mut waiting {
+        assert!(futures::poll!(w.as_mut()).is_pending(), "every slot is busy");
+    }
+    let mut order = Vec::new();
+    while !waiting.is_empty() {
+        held.pop();
+        let mut got = None;
+        for (i, (name, w)) in waiting.iter_mut().enumerate().rev() {
+            if let Poll::Ready(permit) = futures::poll!(w.as_mut()) {
+                got = Some((i, *name, permit));
+                break;
+            }
+        }
+        let (i, name, permit) = got.expect("a freed slot goes to a waiter");
+        assert!(permit.is_some());
+        order.push(name);
+        held.push(permit);
+        drop(waiting.remove(i));
+    }
+    assert_eq!(order, names);
+}
+
+/// A running drill's step does not queue behind verifications: its lane has slots of its own.
+#[tokio::test]
+async fn drill_steps_have_their_own_slots() {
+    let slots = Slots::default();
+    let mut held = Vec::new();
+    for _ in 0..SLOTS {
+        held.push(slots.take(Lane::Verification).await);
+    }
+    let mut verification = Box::pin(slots.take(Lane::Verification));
+    assert!(futures::poll!(verification.as_mut()).is_pending());
+    let drill = futures::poll!(Box::pin(slots.take(Lane::Drill)));
+    assert!(matches!(drill, Poll::Ready(Some(_))), "a drill step starts at once");
+    assert_eq!(slots.free(Lane::Drill), DRILL_SLOTS - 1);
+}

@@ -7,7 +7,7 @@
 //!
 //! `validate` and `assemble` are pure; `drill`, `observe` and `apply status` do the I/O; nothing
 //! waits longer than one drill step plus its AWS calls. Before the first step a reconcile waits
-//! for a slot, first come, first served (`slots.rs`); running drills have slots of their own.
+//! for a slot, first come, first served (`slots.rs`); a running drill's steps go ahead.
 
 pub mod context;
 pub mod drills;
@@ -79,7 +79,7 @@ pub(crate) async fn reconcile(rf: Arc<RegionalFailover>, ctx: Arc<Context>) -> R
 }
 
 /// A drill of the object is running (this process drives it, or status records one): its steps
-/// take the drill slots.
+/// go ahead of waiting verifications.
 fn drill_running(rf: &RegionalFailover, ctx: &Context, key: &str) -> bool {
     let in_status = rf.status.as_ref().and_then(|s| s.drill.as_ref()).is_some_and(|d| d.current.is_some());
     in_status || ctx.with_known_memory(key, |m| m.drill.is_some()).unwrap_or(false)

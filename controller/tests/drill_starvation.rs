@@ -31,7 +31,7 @@ use support::{
     operator::Operator,
 };
 
-/// More than the controller's 8 drill slots (`DRILL_SLOTS` in reconcile/slots.rs), which the drills share.
+/// More than the controller's 8 reconcile slots (`SLOTS` in reconcile/slots.rs).
 const DRILLS: usize = 10;
 /// The verify-only object's `verifyIntervalSeconds` (the schema's minimum).
 const INTERVAL_SECONDS: i64 = 10;

@@ -8,18 +8,19 @@
 //! unbounded, each reconcile waits here for a permit, and tokio's semaphore hands permits out
 //! first come, first served: an object waits at most for the ones that came due before it.
 //!
-//! A running drill's steps have slots of their own, so they never queue behind a backlog of
-//! verifications (a drill step is due every second or two and its timing is part of its result).
+//! A running drill's step goes ahead of waiting verifications: verifications queue for their turn
+//! among themselves first, so at most one of them is ever waiting for a slot beside the drills'
+//! steps (a drill step is due every second or two and its timing is part of its result; its
+//! restore must not wait behind a fleet's backlog). Drills and verifications share the 8 slots, so
+//! the load on AWS, DNS and the API server stays bounded as before.
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-/// Verifications (and every reconcile without a running drill) at once: bounds API server
-/// connections, AWS requests in flight and memory however many objects there are.
+/// Reconciles at once: bounds API server connections, AWS requests and DNS queries in flight and
+/// memory however many objects there are.
 pub const SLOTS: usize = 8;
-/// Drill steps at once, beside the verification slots.
-pub const DRILL_SLOTS: usize = 8;
 
-/// Which slots a reconcile waits for.
+/// Which queue a reconcile waits in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lane {
     Verification,
@@ -27,35 +28,35 @@ pub enum Lane {
 }
 
 pub struct Slots {
-    verification: Semaphore,
-    drill: Semaphore,
+    /// The slots themselves.
+    all: Semaphore,
+    /// The verifications' turn to wait for a slot, one at a time, first come, first served.
+    turn: Semaphore,
 }
 
 impl Default for Slots {
     fn default() -> Self {
-        Slots { verification: Semaphore::new(SLOTS), drill: Semaphore::new(DRILL_SLOTS) }
+        Slots { all: Semaphore::new(SLOTS), turn: Semaphore::new(1) }
     }
 }
 
 impl Slots {
-    /// Waits for a slot of `lane`, in arrival order; the slot is free again when the permit drops
-    /// (also when the reconcile's future is cancelled). `None` only if the semaphore were closed,
-    /// which nothing does: the reconcile then runs without a slot rather than never.
+    /// Waits for a slot, in arrival order within the lane (a drill step waits behind at most one
+    /// verification); the slot is free again when the permit drops, also when the reconcile's
+    /// future is cancelled. `None` only if a semaphore were closed, which nothing does: the
+    /// reconcile then runs without a slot rather than never.
     pub async fn take(&self, lane: Lane) -> Option<SemaphorePermit<'_>> {
-        let semaphore = match lane {
-            Lane::Verification => &self.verification,
-            Lane::Drill => &self.drill,
+        let _turn = match lane {
+            Lane::Verification => Some(self.turn.acquire().await.ok()?),
+            Lane::Drill => None,
         };
-        semaphore.acquire().await.ok()
+        self.all.acquire().await.ok()
     }
 
-    /// Free slots of `lane` now (tests).
+    /// Free slots now (tests).
     #[cfg(test)]
-    pub fn free(&self, lane: Lane) -> usize {
-        match lane {
-            Lane::Verification => self.verification.available_permits(),
-            Lane::Drill => self.drill.available_permits(),
-        }
+    pub fn free(&self) -> usize {
+        self.all.available_permits()
     }
 }
 

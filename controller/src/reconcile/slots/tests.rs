@@ -36,17 +36,28 @@ async fn a_freed_slot_goes_to_the_longest_waiter() {
     assert_eq!(order, names);
 }
 
-/// A running drill's step does not queue behind verifications: its lane has slots of its own.
+/// A running drill's step does not queue behind a backlog of verifications: it waits behind at
+/// most the one verification already waiting for a slot, and the slots stay 8 in all.
 #[tokio::test]
-async fn drill_steps_have_their_own_slots() {
+async fn a_drill_step_goes_ahead_of_waiting_verifications() {
     let slots = Slots::default();
     let mut held = Vec::new();
     for _ in 0..SLOTS {
         held.push(slots.take(Lane::Verification).await);
     }
-    let mut verification = Box::pin(slots.take(Lane::Verification));
-    assert!(futures::poll!(verification.as_mut()).is_pending());
-    let drill = futures::poll!(Box::pin(slots.take(Lane::Drill)));
-    assert!(matches!(drill, Poll::Ready(Some(_))), "a drill step starts at once");
-    assert_eq!(slots.free(Lane::Drill), DRILL_SLOTS - 1);
+    let mut first = Box::pin(slots.take(Lane::Verification));
+    let mut second = Box::pin(slots.take(Lane::Verification));
+    assert!(futures::poll!(first.as_mut()).is_pending());
+    assert!(futures::poll!(second.as_mut()).is_pending());
+    let mut drill = Box::pin(slots.take(Lane::Drill));
+    assert!(futures::poll!(drill.as_mut()).is_pending(), "no slot beyond the 8");
+    held.pop();
+    assert!(futures::poll!(second.as_mut()).is_pending());
+    assert!(futures::poll!(drill.as_mut()).is_pending());
+    let Poll::Ready(got) = futures::poll!(first.as_mut()) else { panic!("the verification already waiting is first") };
+    held.push(got);
+    held.pop();
+    assert!(futures::poll!(second.as_mut()).is_pending(), "the other verifications wait");
+    let Poll::Ready(got) = futures::poll!(drill.as_mut()) else { panic!("then the drill step, before the rest") };
+    assert!(got.is_some());
 }

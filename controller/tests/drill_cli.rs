@@ -131,6 +131,15 @@ async fn cli_preflight_refuses_once_per_reason() {
     assert!(text.starts_with("drilled: drill smoke Failed (HealthCheckNotNormal)"), "{text}");
     assert!(text.contains("started") && !text.contains("injected"), "{text}");
     r53.update_health_check().health_check_id(&g.hc).inverted(false).send().await.expect("uninvert");
+    // The inverted check sent DNS to the secondary. Until it answers with the primary again,
+    // healthy checkers beside secondary answers are contradictory evidence, a refusal that comes
+    // before the replica's.
+    let servers = [g.local.dns];
+    eventually("DNS back on the primary", Duration::from_secs(30), || async {
+        let a = regional_failover::dns::query(&servers, &g.record, regional_failover::dns::RecordType::A).await.ok()?;
+        (a.values == ["127.0.0.1"]).then_some(())
+    })
+    .await;
 
     // Last: removing the replica cannot be undone quickly.
     let east = g.local.dynamodb("us-east-1").await;

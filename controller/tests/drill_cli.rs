@@ -131,9 +131,11 @@ async fn cli_preflight_refuses_once_per_reason() {
     assert!(text.starts_with("drilled: drill smoke Failed (HealthCheckNotNormal)"), "{text}");
     assert!(text.contains("started") && !text.contains("injected"), "{text}");
     r53.update_health_check().health_check_id(&g.hc).inverted(false).send().await.expect("uninvert");
-    // The inverted check sent DNS to the secondary. Until it answers with the primary again,
-    // healthy checkers beside secondary answers are contradictory evidence, a refusal that comes
-    // before the replica's.
+    // The inversion and its undo reach the evaluation 3 s after each call (the ground's config
+    // propagation), so DNS may go to the secondary only after this line. Until it answers with the
+    // primary again, healthy checkers beside secondary answers are contradictory evidence, a refusal
+    // that comes before the replica's: wait for both changes to apply, then for DNS.
+    drill_ground::settled(&g.local, &g.hc).await;
     let servers = [g.local.dns];
     eventually("DNS back on the primary", Duration::from_secs(30), || async {
         let a = regional_failover::dns::query(&servers, &g.record, regional_failover::dns::RecordType::A).await.ok()?;

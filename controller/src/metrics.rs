@@ -5,7 +5,7 @@ mod aws;
 mod http;
 mod replicas;
 
-use std::sync::Arc;
+use std::{borrow::Cow, sync::Arc};
 
 use prometheus_client::{
     encoding::{EncodeLabelSet, text::encode},
@@ -23,13 +23,29 @@ pub use aws::{AwsCallCount, AwsStatsFn};
 pub use http::{Probes, router};
 use replicas::{LatencyLabels, RegionLabels, ReplicaSeries};
 
-use crate::api::{ConditionStatus, DrillPhase, DrillRecord, HealthState, RegionalFailoverStatus};
+use crate::{
+    api::{ConditionStatus, DrillPhase, DrillRecord, HealthState, RegionalFailoverStatus},
+    status::{ConditionReason, ConditionType},
+};
 
-/// Labels identifying one RegionalFailover.
+/// Labels identifying one RegionalFailover. Shared, not copied: an object has a series in a dozen
+/// families, and a fleet of 1,000 held its names as tens of thousands of small strings
+/// (docs/architecture.md, "Memory").
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ObjectLabels {
-    pub namespace: String,
-    pub name: String,
+    pub namespace: Arc<str>,
+    pub name: Arc<str>,
+}
+
+impl ObjectLabels {
+    pub fn new(namespace: &str, name: &str) -> ObjectLabels {
+        ObjectLabels { namespace: namespace.into(), name: name.into() }
+    }
+}
+
+/// The written name itself when `value` is one of `names` (no copy per series), a copy otherwise.
+fn named(value: &str, mut names: impl Iterator<Item = &'static str>) -> Cow<'static, str> {
+    names.find(|n| *n == value).map_or_else(|| Cow::Owned(value.to_string()), Cow::Borrowed)
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -39,15 +55,15 @@ struct ResultLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
-    namespace: String,
-    name: String,
+    namespace: Arc<str>,
+    name: Arc<str>,
     outcome: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StageLabels {
-    namespace: String,
-    name: String,
+    namespace: Arc<str>,
+    name: Arc<str>,
     stage: String,
 }
 
@@ -58,11 +74,11 @@ fn stage_histogram() -> Histogram {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ConditionLabels {
-    namespace: String,
-    name: String,
-    condition: String,
-    status: String,
-    reason: String,
+    namespace: Arc<str>,
+    name: Arc<str>,
+    condition: Cow<'static, str>,
+    status: &'static str,
+    reason: Cow<'static, str>,
 }
 
 /// Every metric the operator exports.
@@ -258,14 +274,13 @@ impl Metrics {
             .map(|c| ConditionLabels {
                 namespace: obj.namespace.clone(),
                 name: obj.name.clone(),
-                condition: c.type_.clone(),
+                condition: named(&c.type_, ConditionType::ALL.iter().map(|t| t.as_str())),
                 status: match c.status {
                     ConditionStatus::True => "True",
                     ConditionStatus::False => "False",
                     ConditionStatus::Unknown => "Unknown",
-                }
-                .into(),
-                reason: c.reason.clone(),
+                },
+                reason: named(&c.reason, ConditionReason::ALL.iter().map(|r| r.as_str())),
             })
             .collect();
         let mut current = self.condition_series.lock().unwrap_or_else(|p| p.into_inner());
@@ -349,10 +364,53 @@ impl Metrics {
         self.forget_replicas(obj);
     }
 
+    #[cfg(test)]
     pub fn render(&self) -> Result<String, std::fmt::Error> {
         let mut out = String::new();
         encode(&mut out, &self.registry)?;
         Ok(out)
+    }
+
+    /// Encodes every metric in chunks of about [`CHUNK`] bytes, each sent as it fills, and the
+    /// error last if encoding fails. Blocks on a full channel: run it off the async workers.
+    pub fn render_chunks(&self, tx: &tokio::sync::mpsc::Sender<Result<String, std::fmt::Error>>) {
+        let mut chunks = Chunks { buf: String::with_capacity(CHUNK), tx };
+        let sent = encode(&mut chunks, &self.registry).and_then(|()| chunks.send());
+        if let Err(e) = sent {
+            // Ends the response with an error rather than a truncated text a scraper would accept.
+            let _ = tx.blocking_send(Err(e));
+        }
+    }
+}
+
+/// A fleet's metrics are megabytes of text (1,000 objects: about 2 MB); a scrape that held all of
+/// it at once set the process's peak memory (docs/architecture.md, "Memory"). They go out in
+/// chunks of this size instead.
+pub const CHUNK: usize = 64 * 1024;
+
+struct Chunks<'a> {
+    buf: String,
+    tx: &'a tokio::sync::mpsc::Sender<Result<String, std::fmt::Error>>,
+}
+
+impl Chunks<'_> {
+    fn send(&mut self) -> std::fmt::Result {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buf, String::with_capacity(CHUNK));
+        // The scraper went away: stop encoding.
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| std::fmt::Error)
+    }
+}
+
+impl std::fmt::Write for Chunks<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if self.buf.len() + s.len() > CHUNK {
+            self.send()?;
+        }
+        self.buf.push_str(s);
+        Ok(())
     }
 }
 

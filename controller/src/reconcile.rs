@@ -154,13 +154,13 @@ async fn pipeline(rf: &RegionalFailover, ctx: &Context) -> Result<(Action, Optio
 fn written_status(rf: &RegionalFailover, ctx: &Context, key: &str) -> RegionalFailoverStatus {
     ctx.settle_written(rf);
     ctx.with_memory(key, |m| match m.written.take() {
-        Some(w) if rf.status.as_ref() != Some(&w) => {
+        Some(w) if rf.status.as_ref() != Some(&*w) => {
             m.written = Some(w.clone());
-            w
+            *w
         }
         Some(w) => {
             m.written_version = None;
-            w
+            *w
         }
         None => rf.status.clone().unwrap_or_default(),
     })

@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
+use axum::{Router, body::Body, extract::State, http::StatusCode, response::IntoResponse, routing::get};
 
 use super::Metrics;
 
@@ -54,11 +54,14 @@ pub fn router(metrics: Metrics, probes: Arc<Probes>, stale: Duration) -> Router 
         .with_state(HttpState { metrics, probes, stale })
 }
 
+/// The text format, streamed: encoding runs on a blocking thread and sends chunks as they fill,
+/// so a scrape holds two chunks at a time instead of the whole text.
 async fn metrics_handler(State(s): State<HttpState>) -> impl IntoResponse {
-    match s.metrics.render() {
-        Ok(body) => (StatusCode::OK, [("content-type", "text/plain; version=0.0.4")], body).into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let metrics = s.metrics.clone();
+    drop(tokio::task::spawn_blocking(move || metrics.render_chunks(&tx)));
+    let chunks = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
+    (StatusCode::OK, [("content-type", "text/plain; version=0.0.4")], Body::from_stream(chunks))
 }
 
 async fn healthz(State(s): State<HttpState>) -> impl IntoResponse {

@@ -1,6 +1,8 @@
 //! Per-replica series: the conversion countdown of replica states that end a global table and
 //! DynamoDB's replication latency per direction (docs/architecture.md, "Metrics").
 
+use std::sync::Arc;
+
 use prometheus_client::encoding::EncodeLabelSet;
 
 use super::{Metrics, ObjectLabels};
@@ -8,18 +10,18 @@ use crate::api::RegionalFailoverStatus;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct RegionLabels {
-    namespace: String,
-    name: String,
+    namespace: Arc<str>,
+    name: Arc<str>,
     region: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct LatencyLabels {
-    namespace: String,
-    name: String,
+    namespace: Arc<str>,
+    name: Arc<str>,
     replica: String,
     /// `from_primary` (primary → replica) or `to_primary` (replica → primary).
-    direction: String,
+    direction: &'static str,
 }
 
 /// The per-replica series one object has now, so the stale ones can be removed.
@@ -51,7 +53,7 @@ impl Metrics {
                         namespace: obj.namespace.clone(),
                         name: obj.name.clone(),
                         replica: replica.region.clone(),
-                        direction: direction.into(),
+                        direction,
                     };
                     self.replication_latency_ms.get_or_create(&labels).set(max.round() as i64);
                     latencies.push(labels);

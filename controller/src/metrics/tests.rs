@@ -37,7 +37,7 @@ fn liveness_needs_recent_api_contact() {
 fn replica_series_follow_the_status_and_are_forgotten() {
     use crate::api::{LatencyWindow, ReplicaState, ReplicationStatus};
     let m = Metrics::new(None);
-    let obj = ObjectLabels { namespace: "ns".into(), name: "rf".into() };
+    let obj = ObjectLabels::new("ns", "rf");
     let window = |max| Some(LatencyWindow { maximum: Some(max), window_seconds: 300, ..LatencyWindow::default() });
     let mut status = RegionalFailoverStatus {
         replication: Some(ReplicationStatus {
@@ -86,4 +86,107 @@ fn replica_series_follow_the_status_and_are_forgotten() {
     m.forget(&obj);
     let text = m.render().expect("encodes");
     assert!(!text.contains(r#"regionalfailover_replication_latency_milliseconds{"#), "{text}");
+}
+
+#[test]
+fn condition_series_follow_the_status_and_are_forgotten() {
+    use crate::api::Condition;
+    let m = Metrics::new(None);
+    let obj = ObjectLabels::new("ns", "rf");
+    let condition = |type_: &str, status, reason: &str| Condition {
+        type_: type_.into(),
+        status,
+        observed_generation: None,
+        last_transition_time: chrono::Utc::now(),
+        reason: reason.into(),
+        message: String::new(),
+    };
+    let series = |m: &Metrics| -> Vec<String> {
+        let text = m.render().expect("encodes");
+        text.lines().filter(|l| l.starts_with("regionalfailover_status_condition{")).map(str::to_string).collect()
+    };
+    let mut status = RegionalFailoverStatus {
+        conditions: vec![
+            condition("Ready", ConditionStatus::True, "FailoverReady"),
+            // A name this version does not know is exported as written.
+            condition("Ready2", ConditionStatus::Unknown, "SomethingNew"),
+        ],
+        ..RegionalFailoverStatus::default()
+    };
+    m.record_status(&obj, "us-east-1", &status);
+    let found = series(&m);
+    for expected in [
+        r#"regionalfailover_status_condition{namespace="ns",name="rf",condition="Ready",status="True",reason="FailoverReady"} 1"#,
+        r#"regionalfailover_status_condition{namespace="ns",name="rf",condition="Ready2",status="Unknown",reason="SomethingNew"} 1"#,
+    ] {
+        assert!(found.iter().any(|l| l == expected), "{expected} in {found:#?}");
+    }
+    assert_eq!(found.len(), 2, "{found:#?}");
+
+    // The reason changes: the old series goes, the new one comes.
+    status.conditions = vec![condition("Ready", ConditionStatus::False, "DriftDetected")];
+    m.record_status(&obj, "us-east-1", &status);
+    assert_eq!(
+        series(&m),
+        [
+            r#"regionalfailover_status_condition{namespace="ns",name="rf",condition="Ready",status="False",reason="DriftDetected"} 1"#
+        ]
+    );
+    m.forget(&obj);
+    assert!(series(&m).is_empty(), "{:#?}", series(&m));
+}
+
+/// `/metrics` over HTTP: the same text as one encoding, sent in chunks of at most [`CHUNK`] bytes
+/// (HTTP/1.1 chunked transfer), so a scrape never holds a fleet's whole text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_served_in_chunks_with_the_whole_text() {
+    use crate::api::Condition;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let m = Metrics::new(None);
+    let status = RegionalFailoverStatus {
+        conditions: ["Ready", "InSync", "PrimaryHealthy"]
+            .map(|t| Condition {
+                type_: t.into(),
+                status: ConditionStatus::True,
+                observed_generation: None,
+                last_transition_time: chrono::Utc::now(),
+                reason: "FailoverReady".into(),
+                message: String::new(),
+            })
+            .into(),
+        ..RegionalFailoverStatus::default()
+    };
+    for i in 0..1000 {
+        m.record_status(&ObjectLabels::new("fleet", &format!("svc{i}")), "us-east-1", &status);
+    }
+    let whole = m.render().expect("encodes");
+    assert!(whole.len() > 4 * CHUNK, "a fleet's text spans several chunks: {} bytes", whole.len());
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let app = router(m.clone(), Arc::new(Probes::default()), Duration::from_secs(60));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+    s.write_all(b"GET /metrics HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n").await.expect("request");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.expect("response");
+    let raw = String::from_utf8(raw).expect("utf-8");
+    let (head, mut rest) = raw.split_once("\r\n\r\n").expect("headers end");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.to_lowercase().contains("content-type: text/plain; version=0.0.4"), "{head}");
+    assert!(head.to_lowercase().contains("transfer-encoding: chunked"), "{head}");
+    // Decode the chunked body: size line, data, CRLF; a zero size ends it.
+    let (mut body, mut sizes) = (String::new(), Vec::new());
+    loop {
+        let (size, after) = rest.split_once("\r\n").expect("chunk size line");
+        let size = usize::from_str_radix(size.trim(), 16).expect("hex size");
+        if size == 0 {
+            break;
+        }
+        body.push_str(&after[..size]);
+        sizes.push(size);
+        rest = after[size..].strip_prefix("\r\n").expect("chunk ends with CRLF");
+    }
+    assert_eq!(body, whole, "served text equals one encoding");
+    assert!(sizes.len() > 1 && sizes.iter().all(|&n| n <= CHUNK), "chunk sizes {sizes:?}");
 }

@@ -93,7 +93,9 @@ pub struct ObjectMemory {
     /// The status as this process last wrote it: the base of the next write, since the watch
     /// cache may not have seen that write yet (a drill must never step from a stale record). Dropped
     /// once the cache shows the same status.
-    pub written: Option<crate::api::RegionalFailoverStatus>,
+    /// Boxed: it is there only between a write and its watch event, and inline it took 1.9 KB of
+    /// every object's memory all the time.
+    pub written: Option<Box<crate::api::RegionalFailoverStatus>>,
     /// The resourceVersion that write returned: a watch event carrying it means the cache holds
     /// the write, and the copy above is dropped at once (a fleet's statuses are not held twice).
     pub written_version: Option<String>,
@@ -115,7 +117,9 @@ pub struct Context {
     pub settings: Settings,
     /// Set while the controller stops (shutdown or lost lease): drills restore now.
     pub stopping: Arc<AtomicBool>,
-    memory: Mutex<HashMap<String, ObjectMemory>>,
+    /// Boxed: an `ObjectMemory` was 2.3 KB inline, and a map of a thousand inline entries held
+    /// two tables of megabytes while it grew (docs/architecture.md, "Memory").
+    memory: Mutex<HashMap<String, Box<ObjectMemory>>>,
     /// The stop switch, read at most once a second.
     pub(super) stop_switch: tokio::sync::Mutex<Option<(Instant, crate::drill::evidence::Evidence<Option<String>>)>>,
     /// When the DNS watch last read a drill lock on a flip (see [`Context::spare_lock_read`]).
@@ -189,7 +193,7 @@ impl Context {
     /// otherwise: the DNS sensor must not bring a forgotten object back.
     pub fn with_known_memory<T>(&self, key: &str, f: impl FnOnce(&mut ObjectMemory) -> T) -> Option<T> {
         let mut memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
-        memory.get_mut(key).map(f)
+        memory.get_mut(key).map(|m| f(m))
     }
 
     /// Remembers the status this process just wrote (and the resourceVersion it got), as the base
@@ -202,7 +206,7 @@ impl Context {
         });
         let settled = version.is_some() && cached == version;
         self.with_memory(key, |m| {
-            m.written = (!settled).then(|| status.clone());
+            m.written = (!settled).then(|| Box::new(status.clone()));
             m.written_version = version.filter(|_| !settled);
         });
     }

@@ -297,8 +297,9 @@ pub async fn drain(ctx: &Context, limit: Duration) {
                     break;
                 }
             };
-            let base =
-                ctx.with_memory(&key, |m| m.written.clone()).unwrap_or_else(|| rf.status.clone().unwrap_or_default());
+            let base = ctx
+                .with_memory(&key, |m| m.written.as_deref().cloned())
+                .unwrap_or_else(|| rf.status.clone().unwrap_or_default());
             match step(&rf, ctx, &api, &key, base, true).await {
                 Ok(done) => {
                     if done.wrote {

@@ -14,7 +14,7 @@ use crate::{
 };
 
 pub fn labels(rf: &RegionalFailover) -> ObjectLabels {
-    ObjectLabels { namespace: rf.namespace().unwrap_or_default(), name: rf.name_any() }
+    ObjectLabels::new(&rf.namespace().unwrap_or_default(), &rf.name_any())
 }
 
 /// Publishes each event; a failure is logged, never retried (events are best effort).

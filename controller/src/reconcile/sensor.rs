@@ -79,7 +79,8 @@ pub async fn run(ctx: Arc<Context>, store: Store<RegionalFailover>, wake: Sender
 /// One look: the answer, the decision, the next look scheduled.
 async fn look(rf: &RegionalFailover, ctx: &Context, key: &str, mut wake: Sender<RegionalFailover>) {
     // The status as this process last wrote it: the cache may not have seen that write yet.
-    let status = ctx.with_memory(key, |m| m.written.clone()).or_else(|| rf.status.clone()).unwrap_or_default();
+    let status =
+        ctx.with_memory(key, |m| m.written.as_deref().cloned()).or_else(|| rf.status.clone()).unwrap_or_default();
     let woken = if asks_itself(&rf.spec, &status) {
         Some(Woken::AskItself)
     } else {

@@ -8,7 +8,7 @@ mod replicas;
 use std::{borrow::Cow, sync::Arc};
 
 use prometheus_client::{
-    encoding::{EncodeLabelSet, text::encode},
+    encoding::EncodeLabelSet,
     metrics::{
         counter::Counter,
         family::Family,
@@ -367,50 +367,8 @@ impl Metrics {
     #[cfg(test)]
     pub fn render(&self) -> Result<String, std::fmt::Error> {
         let mut out = String::new();
-        encode(&mut out, &self.registry)?;
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
         Ok(out)
-    }
-
-    /// Encodes every metric in chunks of about [`CHUNK`] bytes, each sent as it fills, and the
-    /// error last if encoding fails. Blocks on a full channel: run it off the async workers.
-    pub fn render_chunks(&self, tx: &tokio::sync::mpsc::Sender<Result<String, std::fmt::Error>>) {
-        let mut chunks = Chunks { buf: String::with_capacity(CHUNK), tx };
-        let sent = encode(&mut chunks, &self.registry).and_then(|()| chunks.send());
-        if let Err(e) = sent {
-            // Ends the response with an error rather than a truncated text a scraper would accept.
-            let _ = tx.blocking_send(Err(e));
-        }
-    }
-}
-
-/// A fleet's metrics are megabytes of text (1,000 objects: about 2 MB); a scrape that held all of
-/// it at once set the process's peak memory (docs/architecture.md, "Memory"). They go out in
-/// chunks of this size instead.
-pub const CHUNK: usize = 64 * 1024;
-
-struct Chunks<'a> {
-    buf: String,
-    tx: &'a tokio::sync::mpsc::Sender<Result<String, std::fmt::Error>>,
-}
-
-impl Chunks<'_> {
-    fn send(&mut self) -> std::fmt::Result {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = std::mem::replace(&mut self.buf, String::with_capacity(CHUNK));
-        // The scraper went away: stop encoding.
-        self.tx.blocking_send(Ok(chunk)).map_err(|_| std::fmt::Error)
-    }
-}
-
-impl std::fmt::Write for Chunks<'_> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        if self.buf.len() + s.len() > CHUNK {
-            self.send()?;
-        }
-        self.buf.push_str(s);
-        Ok(())
     }
 }
 

@@ -10,6 +10,8 @@ use std::{
 
 use axum::{Router, body::Body, extract::State, http::StatusCode, response::IntoResponse, routing::get};
 
+use prometheus_client::encoding::text::encode;
+
 use super::Metrics;
 
 /// Liveness and readiness evidence, updated by the loops that do the work.
@@ -77,5 +79,48 @@ async fn readyz(State(s): State<HttpState>) -> impl IntoResponse {
         (StatusCode::OK, "ready\n")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "watch not established yet\n")
+    }
+}
+
+impl Metrics {
+    /// Encodes every metric in chunks of about [`CHUNK`] bytes, each sent as it fills, and the
+    /// error last if encoding fails. Blocks on a full channel: run it off the async workers.
+    pub fn render_chunks(&self, tx: &tokio::sync::mpsc::Sender<Result<String, std::fmt::Error>>) {
+        let mut chunks = Chunks { buf: String::with_capacity(CHUNK), tx };
+        let sent = encode(&mut chunks, &self.registry).and_then(|()| chunks.send());
+        if let Err(e) = sent {
+            // Ends the response with an error rather than a truncated text a scraper would accept.
+            let _ = tx.blocking_send(Err(e));
+        }
+    }
+}
+
+/// The metrics text grows with the fleet (a dozen series per object): it goes out in chunks of
+/// this size instead of being built whole for each scrape (docs/architecture.md, "Memory").
+pub const CHUNK: usize = 64 * 1024;
+
+struct Chunks<'a> {
+    buf: String,
+    tx: &'a tokio::sync::mpsc::Sender<Result<String, std::fmt::Error>>,
+}
+
+impl Chunks<'_> {
+    fn send(&mut self) -> std::fmt::Result {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buf, String::with_capacity(CHUNK));
+        // The scraper went away: stop encoding.
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| std::fmt::Error)
+    }
+}
+
+impl std::fmt::Write for Chunks<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if self.buf.len() + s.len() > CHUNK {
+            self.send()?;
+        }
+        self.buf.push_str(s);
+        Ok(())
     }
 }

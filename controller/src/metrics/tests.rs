@@ -1,4 +1,4 @@
-use super::*;
+use super::{http::CHUNK, *};
 use std::time::Duration;
 
 #[test]
@@ -136,7 +136,7 @@ fn condition_series_follow_the_status_and_are_forgotten() {
     assert!(series(&m).is_empty(), "{:#?}", series(&m));
 }
 
-/// `/metrics` over HTTP: the same text as one encoding, sent in chunks of at most [`CHUNK`] bytes
+/// `/metrics` over HTTP: the same text as one encoding, sent in chunks of at most `CHUNK` bytes
 /// (HTTP/1.1 chunked transfer), so a scrape never holds a fleet's whole text.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_are_served_in_chunks_with_the_whole_text() {

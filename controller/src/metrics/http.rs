@@ -57,7 +57,8 @@ pub fn router(metrics: Metrics, probes: Arc<Probes>, stale: Duration) -> Router 
 }
 
 /// The text format, streamed: encoding runs on a blocking thread and sends chunks as they fill,
-/// so a scrape holds two chunks at a time instead of the whole text.
+/// so a scrape holds a few chunks at a time (one filling, one queued, one being written) instead
+/// of the whole text.
 async fn metrics_handler(State(s): State<HttpState>) -> impl IntoResponse {
     let (tx, rx) = tokio::sync::mpsc::channel(1);
     let metrics = s.metrics.clone();

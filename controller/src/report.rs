@@ -168,7 +168,7 @@ pub fn build(input: &Input<'_>) -> Report {
         spec.primary.region, spec.secondary.region, spec.secondary.endpoint, spec.objectives.rto_seconds
     );
     // The latest answer of the standby: a real failover's, else the last drill's.
-    let witnessed = input.status.and_then(|s| s.last_failover.clone());
+    let witnessed = input.status.and_then(|s| s.last_failover.as_deref().cloned());
     let last_result = witnessed.as_ref().and_then(|w| w.post_failover_validation.clone()).or_else(|| {
         input
             .status

@@ -44,7 +44,7 @@ async fn apply(client: &Client, ns: &str, yaml: &str) {
 async fn witnessed(api: &Api<RegionalFailover>, direction: FlipDirection, wait: Duration) -> WitnessedFailover {
     eventually("the operator to record the flip with every server agreeing", wait, || async {
         let st = api.get(NAME).await.ok()?.status?;
-        st.last_failover.filter(|f| f.direction == direction && f.all_servers_at.is_some())
+        st.last_failover.map(|f| *f).filter(|f| f.direction == direction && f.all_servers_at.is_some())
     })
     .await
 }

@@ -20,3 +20,6 @@ pub use status_witness::*;
 
 /// Annotation that requests an on-demand drill by name.
 pub const RUN_DRILL_ANNOTATION: &str = "regionalfailover.io/run-drill";
+
+#[cfg(test)]
+mod tests;

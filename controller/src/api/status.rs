@@ -37,9 +37,11 @@ pub struct RegionalFailoverStatus {
     /// the recovery + propagation allowance + the SECONDARY record's TTL (the failback TTL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicted_failback_seconds: Option<u32>,
-    /// The running drill, the last finished one and recent history.
+    /// The running drill, the last finished one and recent history. Boxed, like `last_failover`:
+    /// every cached object carries this field, most without a drill, and inline it would make
+    /// each one 1.2 KB larger (docs/architecture.md, "Memory").
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub drill: Option<DrillStatus>,
+    pub drill: Option<Box<DrillStatus>>,
     /// The region of the cluster this status was written from (`--cluster-region`): in two-cluster
     /// mode each cluster's copy of the object shows what its operator sees from there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,7 +55,7 @@ pub struct RegionalFailoverStatus {
     pub foreign_drill: Option<super::status_witness::ForeignDrill>,
     /// The last real failover or failback the operator saw (drills keep theirs in `drill`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_failover: Option<super::status_witness::WitnessedFailover>,
+    pub last_failover: Option<Box<super::status_witness::WitnessedFailover>>,
     /// When the live AWS resources were last compared with the spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_verified_at: Option<DateTime<Utc>>,

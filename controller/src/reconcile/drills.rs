@@ -92,7 +92,7 @@ pub async fn step(
     let env = DrillEnv { aws: &ctx.aws, spec: &rf.spec, failsafe: &ctx.settings.failsafe };
     let mut host = KubeHost { api, name: rf.name_any(), status, version: None, wrote: false };
     let mut events = Vec::new();
-    let current = trigger::unfinished(host.status.drill.as_ref()).cloned();
+    let current = trigger::unfinished(host.status.drill.as_deref()).cloned();
     let (record, mut memory) = match current {
         Some(record) => {
             let ours = ctx.with_memory(key, |m| m.drill.take()).filter(|d| d.started == record.started_at);

@@ -114,14 +114,14 @@ pub async fn witness_step(
         foreign_drill: foreign.as_ref().map(|f| f.holder.as_str()),
     };
     let judged =
-        witness::witness(&rf.spec, last.as_ref(), base.last_failover.as_ref(), &sighting, drilling, &predicted);
+        witness::witness(&rf.spec, last.as_ref(), base.last_failover.as_deref(), &sighting, drilling, &predicted);
     if let Some(region) = &active {
         ctx.with_memory(key, |m| m.last_answer = Some(LastAnswer { region: region.clone(), at: now }));
     }
     if let Some(to) = &judged.flipped_to {
         ctx.metrics.dns_flip_observed(&publish::labels(rf), Some(to), now);
     }
-    let mut record = judged.record.clone().or_else(|| base.last_failover.clone());
+    let mut record = judged.record.clone().or_else(|| base.last_failover.as_deref().cloned());
     let mut events = Vec::new();
     events.extend(judged.event.clone());
     let mut changed = judged.record.is_some();
@@ -144,7 +144,7 @@ pub async fn witness_step(
     }
     let mut out = assembled.unwrap_or_else(|| Assembled { status: previous.clone(), events: Vec::new() });
     if changed {
-        out.status.last_failover = record;
+        out.status.last_failover = record.map(Box::new);
     }
     if foreign_drill.is_some() {
         out.status.foreign_drill = foreign_drill;

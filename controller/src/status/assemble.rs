@@ -152,7 +152,7 @@ pub fn assemble(
         None => {}
     }
 
-    let last_drill = conditions::proving_drill(previous.drill.as_ref());
+    let last_drill = conditions::proving_drill(previous.drill.as_deref());
     let input = StatusInput {
         spec_error: observed.spec_error.as_deref(),
         aws_error,
@@ -229,7 +229,7 @@ pub fn assemble_dns_watch(
             predicted_rto_seconds: previous
                 .predicted_rto_seconds
                 .unwrap_or_else(|| verify::predicted_rto_seconds(spec, None)),
-            last_drill: conditions::proving_drill(previous.drill.as_ref()),
+            last_drill: conditions::proving_drill(previous.drill.as_deref()),
             drill_in_progress: drill_in_progress(previous),
             check_inverted: false,
             check_disabled: false,

@@ -64,9 +64,9 @@ fn record(observed_ago_s: i64, converged: bool) -> WitnessedFailover {
 fn a_converging_failover_is_asked_by_the_reconcile_server_by_server() {
     let s = spec();
     let mut status = on("us-west-2");
-    status.last_failover = Some(record(1, false));
+    status.last_failover = Some(Box::new(record(1, false)));
     assert!(asks_itself(&s, &status));
-    status.last_failover = Some(record(1, true));
+    status.last_failover = Some(Box::new(record(1, true)));
     assert!(!asks_itself(&s, &status), "converged, and no standby request configured");
     assert!(!asks_itself(&s, &on("us-east-1")), "no failover recorded");
 }
@@ -76,7 +76,7 @@ fn an_owed_standby_request_is_made_by_the_reconcile() {
     let mut s = spec();
     s.post_failover_validation = Some(serde_json::from_value(serde_json::json!({})).expect("defaults"));
     let mut status = on("us-west-2");
-    status.last_failover = Some(record(3600, true));
+    status.last_failover = Some(Box::new(record(3600, true)));
     assert!(asks_itself(&s, &status));
     // Once DNS is back on the primary the request is no longer owed.
     status.active_region = Some("us-east-1".into());

@@ -2,10 +2,11 @@
 //! and the chart's alerts use them; docs/architecture.md, "Metrics").
 
 mod aws;
+mod conditions;
 mod http;
 mod replicas;
 
-use std::{borrow::Cow, sync::Arc};
+use std::sync::Arc;
 
 use prometheus_client::{
     encoding::EncodeLabelSet,
@@ -20,13 +21,11 @@ use prometheus_client::{
 
 use aws::AwsCollector;
 pub use aws::{AwsCallCount, AwsStatsFn};
+use conditions::{ConditionLabels, Series};
 pub use http::{Probes, router};
 use replicas::{LatencyLabels, RegionLabels, ReplicaSeries};
 
-use crate::{
-    api::{ConditionStatus, DrillPhase, DrillRecord, HealthState, RegionalFailoverStatus},
-    status::{ConditionReason, ConditionType},
-};
+use crate::api::{DrillPhase, DrillRecord, HealthState, RegionalFailoverStatus};
 
 /// Labels identifying one RegionalFailover. Shared, not copied: an object has a series in a dozen
 /// families, and a fleet of 1,000 held its names as tens of thousands of small strings
@@ -41,11 +40,6 @@ impl ObjectLabels {
     pub fn new(namespace: &str, name: &str) -> ObjectLabels {
         ObjectLabels { namespace: namespace.into(), name: name.into() }
     }
-}
-
-/// The written name itself when `value` is one of `names` (no copy per series), a copy otherwise.
-fn named(value: &str, mut names: impl Iterator<Item = &'static str>) -> Cow<'static, str> {
-    names.find(|n| *n == value).map_or_else(|| Cow::Owned(value.to_string()), Cow::Borrowed)
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -72,15 +66,6 @@ fn stage_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.25, 2.0, 15))
 }
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct ConditionLabels {
-    namespace: Arc<str>,
-    name: Arc<str>,
-    condition: Cow<'static, str>,
-    status: &'static str,
-    reason: Cow<'static, str>,
-}
-
 /// Every metric the operator exports.
 #[derive(Clone)]
 pub struct Metrics {
@@ -97,7 +82,7 @@ pub struct Metrics {
     predicted_rto_seconds: Family<ObjectLabels, Gauge>,
     conditions: Family<ConditionLabels, Gauge>,
     /// The condition series each object has now, so the stale ones can be removed.
-    condition_series: Arc<std::sync::Mutex<std::collections::HashMap<ObjectLabels, Vec<ConditionLabels>>>>,
+    condition_series: Arc<std::sync::Mutex<std::collections::HashMap<ObjectLabels, Vec<Series>>>>,
     dns_flips: Family<OutcomeLabels, Counter>,
     dns_flip_at: Family<ObjectLabels, Gauge>,
     drills: Family<OutcomeLabels, Counter>,
@@ -268,31 +253,7 @@ impl Metrics {
             self.predicted_rto_seconds.get_or_create(obj).set(i64::from(p));
         }
         self.record_replicas(obj, s);
-        let series: Vec<ConditionLabels> = s
-            .conditions
-            .iter()
-            .map(|c| ConditionLabels {
-                namespace: obj.namespace.clone(),
-                name: obj.name.clone(),
-                condition: named(&c.type_, ConditionType::ALL.iter().map(|t| t.as_str())),
-                status: match c.status {
-                    ConditionStatus::True => "True",
-                    ConditionStatus::False => "False",
-                    ConditionStatus::Unknown => "Unknown",
-                },
-                reason: named(&c.reason, ConditionReason::ALL.iter().map(|r| r.as_str())),
-            })
-            .collect();
-        let mut current = self.condition_series.lock().unwrap_or_else(|p| p.into_inner());
-        if current.get(obj) != Some(&series) {
-            for old in current.remove(obj).unwrap_or_default() {
-                self.conditions.remove(&old);
-            }
-            for labels in &series {
-                self.conditions.get_or_create(labels).set(1);
-            }
-            current.insert(obj.clone(), series);
-        }
+        self.record_conditions(obj, s);
     }
 
     /// A finished drill: its outcome, measured RTO and failed restores.
@@ -337,13 +298,6 @@ impl Metrics {
         let labels = OutcomeLabels { namespace: obj.namespace.clone(), name: obj.name.clone(), outcome };
         self.dns_flips.get_or_create(&labels).inc();
         self.dns_flip_at.get_or_create(obj).set(at.timestamp());
-    }
-
-    fn forget_conditions(&self, obj: &ObjectLabels) {
-        let mut current = self.condition_series.lock().unwrap_or_else(|p| p.into_inner());
-        for old in current.remove(obj).unwrap_or_default() {
-            self.conditions.remove(&old);
-        }
     }
 
     /// Removes a deleted object's series, so its gauges stop alerting.

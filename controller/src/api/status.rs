@@ -37,9 +37,10 @@ pub struct RegionalFailoverStatus {
     /// the recovery + propagation allowance + the SECONDARY record's TTL (the failback TTL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicted_failback_seconds: Option<u32>,
-    /// The running drill, the last finished one and recent history. Boxed, like `last_failover`:
-    /// every cached object carries this field, most without a drill, and inline it would make
-    /// each one 1.2 KB larger (docs/architecture.md, "Memory").
+    // Boxed, like `last_failover`: every cached object carries this field, most without a drill,
+    // and inline it would make each one 1.2 KB larger (docs/architecture.md, "Memory"). A `//`
+    // comment: the `///` text is the field's description in the CRD.
+    /// The running drill, the last finished one and recent history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drill: Option<Box<DrillStatus>>,
     /// The region of the cluster this status was written from (`--cluster-region`): in two-cluster
@@ -82,7 +83,7 @@ pub struct Condition {
 }
 
 /// Tri-state condition status.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, JsonSchema)]
 pub enum ConditionStatus {
     True,
     False,

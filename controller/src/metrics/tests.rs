@@ -1,6 +1,8 @@
 use super::{http::CHUNK, *};
 use std::time::Duration;
 
+use crate::api::ConditionStatus;
+
 #[test]
 fn aws_counts_are_exported_as_counters() {
     let stats: AwsStatsFn = Arc::new(|| {

@@ -105,6 +105,9 @@ pub struct ObjectMemory {
     pub last_answer: Option<crate::status::witness::LastAnswer>,
     /// Hash of the runbook last written, and when writing it last failed.
     pub runbook: Option<(u64, Option<Instant>)>,
+    /// Hash of what a user last changed in the object as the watch delivered it (`run.rs`,
+    /// `user_change`): a watch event triggers a reconcile only when it differs.
+    pub user_change: Option<u64>,
 }
 
 /// Shared by every reconcile.
@@ -221,6 +224,19 @@ impl Context {
                 m.written_version = None;
             }
         });
+    }
+
+    /// A watch event about `rf`: whether it carries a change a user made since the last event
+    /// (always so for an object seen for the first time), remembered with the object. Kept here
+    /// rather than in kube-runtime's predicate cache, which held each object's name, namespace and
+    /// UID once more (docs/architecture.md, "Memory").
+    pub(super) fn user_changed(&self, rf: &RegionalFailover, hash: u64) -> bool {
+        let changed = |m: &mut ObjectMemory| m.user_change.replace(hash) != Some(hash);
+        if rf.metadata.deletion_timestamp.is_some() {
+            // Its last reconcile forgets a deleted object: a late event must not bring it back.
+            return self.with_known_memory(&key_of(rf), changed).unwrap_or(true);
+        }
+        self.with_memory(&key_of(rf), changed)
     }
 
     /// Forgets a deleted object.

@@ -38,14 +38,16 @@ fn slim(rf: &mut RegionalFailover) {
     rf.annotations_mut().remove("kubectl.kubernetes.io/last-applied-configuration");
 }
 
-/// What a user (not the controller's own status writes) changed: spec, annotations, deletion.
-fn user_change(rf: &RegionalFailover) -> Option<u64> {
+/// What a user (not the controller's own status writes) changed: spec, annotations, deletion;
+/// the UID, so an object deleted and created again under its name counts as changed.
+pub(super) fn user_change(rf: &RegionalFailover) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    rf.meta().uid.hash(&mut hasher);
     rf.meta().generation.hash(&mut hasher);
     rf.meta().annotations.hash(&mut hasher);
     rf.meta().deletion_timestamp.as_ref().map(|t| t.0.to_string()).hash(&mut hasher);
-    Some(hasher.finish())
+    hasher.finish()
 }
 
 /// Runs the controller until `shutdown` resolves, then restores the drills this process drives.
@@ -76,7 +78,10 @@ pub async fn run(
             let ctx = ctx.clone();
             move |rf| ctx.settle_written(rf)
         })
-        .predicate_filter(user_change, Default::default());
+        .try_filter({
+            let ctx = ctx.clone();
+            move |rf| std::future::ready(ctx.user_changed(rf, user_change(rf)))
+        });
     // The DNS sensor wakes an object's reconcile when its answer says something new.
     let (wake, woken) = futures::channel::mpsc::channel(SENSOR_WAKES_QUEUED);
     let sensor = tokio::spawn(super::sensor::run(ctx.clone(), reader.clone(), wake));

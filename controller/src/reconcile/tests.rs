@@ -269,3 +269,34 @@ async fn the_written_status_is_dropped_once_the_watch_shows_it() {
     ctx.settle_written(&rf);
     assert!(ctx.with_memory("default/api", |m| m.written.is_none() && m.written_version.is_none()));
 }
+
+/// A watch event triggers a reconcile only for what a user changed (spec, annotations, deletion,
+/// a new object under the same name), never for this process's own status writes; a deleted
+/// object's memory, once forgotten, is not brought back by a late event.
+#[tokio::test]
+async fn only_a_users_change_triggers_from_the_watch() {
+    use super::run::user_change;
+    let api = MockApi::new(verified_on_the_primary());
+    let ctx = context(&api, None).await;
+    let mut rf: RegionalFailover = serde_json::from_value(api.object()).expect("a RegionalFailover");
+    rf.metadata.uid = Some("uid-1".into());
+    rf.metadata.generation = Some(1);
+    let seen = |rf: &RegionalFailover| ctx.user_changed(rf, user_change(rf));
+    assert!(seen(&rf), "first sight");
+    assert!(!seen(&rf), "the same object again");
+    rf.status.get_or_insert_default().active_region = Some("us-west-2".into());
+    rf.metadata.resource_version = Some("77".into());
+    assert!(!seen(&rf), "a status write");
+    rf.metadata.generation = Some(2);
+    assert!(seen(&rf), "a spec change");
+    rf.metadata.annotations.get_or_insert_default().insert(crate::api::RUN_DRILL_ANNOTATION.into(), "weekly".into());
+    assert!(seen(&rf), "an annotation");
+    rf.metadata.uid = Some("uid-2".into());
+    assert!(seen(&rf), "deleted and created again under the same name");
+    rf.metadata.deletion_timestamp =
+        Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(k8s_openapi::jiff::Timestamp::now()));
+    assert!(seen(&rf), "deletion");
+    ctx.forget("default/api");
+    assert!(seen(&rf), "a late event of a forgotten object still triggers");
+    assert_eq!(ctx.remembered(), 0, "and does not bring its memory back");
+}

@@ -3,7 +3,8 @@ structs and collectors may live in its submodules, controller/src/metrics/*.rs).
 
 A deliberately small parser of that one file, not of Rust: `Registry::with_prefix("...")`, each
 `.register("name", "help", x.clone())` with x's type from `struct Metrics` (or a `let x =`), the
-label structs (`#[derive(.. EncodeLabelSet)] struct X { a: String, .. }`) and each collector's
+label structs (`#[derive(.. EncodeLabelSet)] struct X { a: String, .. }`, or an `impl EncodeLabelSet
+for X` that encodes `("a", ..)` pairs) and each collector's
 `encode_descriptor("name", "help", None, ConstX::..)`. Anything it cannot place raises, so a new
 way of registering shows up as a failing test instead of a silently shorter list.
 
@@ -33,7 +34,14 @@ def _kind(rust_type: str) -> str:
 def _label_structs(src: str) -> dict[str, set[str]]:
     found = re.finditer(r"#\[derive\([^)]*EncodeLabelSet[^)]*\)\]\s*"
                         r"(?:pub(?:\([^)]*\))?\s+)?struct\s+(\w+)\s*\{([^}]*)\}", src)
-    return {m[1]: set(re.findall(r"(?:pub\s+)?(\w+)\s*:", m[2])) for m in found}
+    structs = {m[1]: set(re.findall(r"(?:pub\s+)?(\w+)\s*:", m[2])) for m in found}
+    # A label set encoded by hand: its labels are the ("name", value) pairs it encodes.
+    for m in re.finditer(r"impl EncodeLabelSet for (\w+)\s*\{(.*?)\n\}", src, re.S):
+        labels = set(re.findall(r'\(\s*"(\w+)"\s*,', m[2]))
+        if not labels:
+            raise ParseError(f"cannot find the labels that `impl EncodeLabelSet for {m[1]}` encodes")
+        structs[m[1]] = labels
+    return structs
 
 
 def _types(src: str) -> dict[str, str]:

@@ -96,6 +96,9 @@ def test_the_parser_fails_loudly_on_a_registry_it_does_not_understand(tmp_path):
     source.write_text("fn main() {}\n")
     with pytest.raises(exported_metrics.ParseError):
         exported_metrics.families(source)
+    source.write_text('let r = Registry::with_prefix("x");\nimpl EncodeLabelSet for L {\n    fn encode(&self) {}\n}\n')
+    with pytest.raises(exported_metrics.ParseError, match="impl EncodeLabelSet for L"):
+        exported_metrics.families(source)
 
 
 def test_the_check_catches_a_wrong_name_and_a_wrong_label(exported):

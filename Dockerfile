@@ -13,6 +13,8 @@ ARG RUST_VERSION=1.94
 ARG DEBIAN_RELEASE=bookworm
 
 FROM rust:${RUST_VERSION}-slim-${DEBIAN_RELEASE} AS build
+# jemalloc, the operator's allocator, is built from its C sources with make, which the slim image lacks.
+RUN apt-get update && apt-get install -y --no-install-recommends make && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 # Cache mounts keep the crate registry and target dir between builds; the binary is

@@ -14,6 +14,8 @@ ARG DEBIAN_RELEASE=bookworm
 
 FROM rust:${RUST_VERSION}-slim-${DEBIAN_RELEASE} AS build
 # jemalloc, the operator's allocator, is built from its C sources with make, which the slim image lacks.
+# make is left unpinned: a build tool of this stage only, nothing of it reaches the image.
+# hadolint ignore=DL3008
 RUN apt-get update && apt-get install -y --no-install-recommends make && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

@@ -16,30 +16,9 @@ use regional_failover::{
 use serde_json::json;
 use support::{
     aws_fixtures::{self as fx, PRIMARY, SECONDARY},
+    endpoint::{healthy_endpoint, stoppable_endpoint},
     localaws::{LocalAws, eventually},
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// A health endpoint answering 200 to anything, on a free local port.
-async fn healthy_endpoint() -> u16 {
-    stoppable_endpoint().await.0
-}
-
-/// [`healthy_endpoint`] that stops answering (connection refused) when its task is aborted.
-async fn stoppable_endpoint() -> (u16, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let task = tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = [0u8; 2048];
-                let _ = sock.read(&mut buf).await;
-                let _ = sock.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok").await;
-            });
-        }
-    });
-    (port, task)
-}
 
 fn generous_budget() -> Arc<Budget> {
     Arc::new(Budget::new(BudgetConfig {

@@ -10,7 +10,7 @@ use std::{
 
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpSocket,
+    net::{TcpListener, TcpSocket},
     task::JoinHandle,
 };
 
@@ -121,4 +121,25 @@ pub fn free_port_on_both() -> u16 {
 
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// A health endpoint answering 200 to anything, on a free local port.
+pub async fn healthy_endpoint() -> u16 {
+    stoppable_endpoint().await.0
+}
+
+/// [`healthy_endpoint`] that stops answering (connection refused) when its task is aborted.
+pub async fn stoppable_endpoint() -> (u16, JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let task = tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 2048];
+                let _ = sock.read(&mut buf).await;
+                let _ = sock.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok").await;
+            });
+        }
+    });
+    (port, task)
 }

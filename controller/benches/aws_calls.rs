@@ -110,7 +110,7 @@ struct TableOutcome {
 
 async fn measure_tables(objects: usize, tables: usize) -> TableOutcome {
     let local = LocalAws::start(&["--time-scale", "10"]);
-    let port = fleet::healthy_endpoint().await;
+    let port = support::endpoint::healthy_endpoint().await;
     let fleet = fleet::seed_sharing(&local, objects, 1, tables, port, 60).await;
     let specs: Vec<RegionalFailoverSpec> = fleet.objects.iter().map(|o| o.spec.clone()).collect();
     let ours = aws(&local, default_route53_budget()).await;
@@ -140,7 +140,7 @@ fn fleet_tables(tables: usize, objects: usize) -> usize {
 
 async fn measure(scenario: Scenario) -> Outcomeset {
     let local = LocalAws::start(&["--time-scale", "10"]);
-    let port = fleet::healthy_endpoint().await;
+    let port = support::endpoint::healthy_endpoint().await;
     let started = Instant::now();
     let fleet = fleet::seed(&local, scenario.objects, scenario.zones, port, 60).await;
     let seeded = started.elapsed().as_secs_f64();

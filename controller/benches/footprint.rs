@@ -66,7 +66,7 @@ async fn run() {
     cluster::install_crd(&client).await;
     cluster::namespace(&client, NAMESPACE).await;
     let local = LocalAws::start(&["--time-scale", "10", "--iam", "enforce"]);
-    let port = fleet::healthy_endpoint().await;
+    let port = support::endpoint::healthy_endpoint().await;
     let seeding = Instant::now();
     let fleet = fleet::seed(&local, n, 1, port, VERIFY_INTERVAL_SECONDS).await;
     let api: Api<RegionalFailover> = Api::namespaced(client.clone(), NAMESPACE);

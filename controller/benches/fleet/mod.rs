@@ -5,7 +5,6 @@
 use aws_sdk_route53::types::RrType;
 use futures::{StreamExt, stream};
 use regional_failover::api::RegionalFailover;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::{aws_fixtures as fx, localaws::LocalAws};
 
@@ -22,22 +21,6 @@ pub struct Fleet {
     pub zones: Vec<String>,
     /// Record sets in all zones (each zone also holds its SOA and NS).
     pub record_sets: usize,
-}
-
-/// A local HTTP endpoint answering 200 to everything: every health check probes it.
-pub async fn healthy_endpoint() -> u16 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a local port");
-    let port = listener.local_addr().expect("bound address").port();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = [0u8; 2048];
-                let _ = sock.read(&mut buf).await;
-                let _ = sock.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok").await;
-            });
-        }
-    });
-    port
 }
 
 /// Creates `n` objects spread round-robin over `zones` zones, each with its own table;

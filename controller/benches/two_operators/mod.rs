@@ -144,7 +144,7 @@ struct Outcome2 {
 
 async fn measure(objects: usize, zones: usize) -> Outcome2 {
     let local = LocalAws::start(&["--time-scale", "10"]);
-    let port = fleet::healthy_endpoint().await;
+    let port = super::support::endpoint::healthy_endpoint().await;
     let fleet = fleet::seed(&local, objects, zones, port, 60).await;
     let specs: Vec<RegionalFailoverSpec> = fleet.objects.iter().map(|o| o.spec.clone()).collect();
     // Route 53's account limits: one account, whatever the number of clusters.

@@ -8,7 +8,9 @@ mod markdown;
 use serde::Serialize;
 
 use crate::{
-    api::{DrillRecord, PreflightCheck, RegionalFailoverSpec, RegionalFailoverStatus, ValidationResult},
+    api::{
+        DrillRecord, HealthCheckType, PreflightCheck, RegionalFailoverSpec, RegionalFailoverStatus, ValidationResult,
+    },
     drill::trigger::RUN_DRILL_ANNOTATION,
     verify,
 };
@@ -83,16 +85,9 @@ pub fn build(input: &Input<'_>) -> Report {
     let record = spec.dns.record_name.trim_end_matches('.');
     let decision_criteria = vec![
         format!(
-            "Route 53 fails over by itself when 18 % or fewer of its checkers see {}:{}{} healthy for {} consecutive \
-             checks {} s apart ({:?} check {}): about {} s to detect, {} s to propagate, {} s of resolver TTL — \
+            "Route 53 fails over by itself when {}: about {} s to detect, {} s to propagate, {} s of resolver TTL — \
              {predicted} s predicted (objective {} s).",
-            spec.primary.endpoint,
-            hc.port,
-            hc.resource_path,
-            hc.failure_threshold,
-            hc.request_interval_seconds,
-            hc.kind,
-            hc.id,
+            failover_condition(spec),
             p.detection,
             p.propagation,
             p.ttl,
@@ -206,6 +201,35 @@ pub fn build(input: &Input<'_>) -> Report {
         post_failover_validation: validation,
         drills,
         last_failover: witnessed,
+    }
+}
+
+/// What makes the PRIMARY record's health check unhealthy, in Route 53's terms for its type.
+fn failover_condition(spec: &RegionalFailoverSpec) -> String {
+    let hc = &spec.health_check;
+    let kind = verify::health_check_type_str(hc.kind);
+    match hc.kind {
+        HealthCheckType::Calculated => format!(
+            "fewer than {} of the {} child health checks of the {kind} check {} are healthy",
+            hc.health_threshold.unwrap_or(1),
+            hc.child_health_checks.len(),
+            hc.id
+        ),
+        HealthCheckType::CloudWatchMetric => {
+            let alarm = hc
+                .alarm
+                .as_ref()
+                .map_or_else(|| "its alarm".to_string(), |a| format!("the alarm {} in {}", a.name, a.region));
+            format!("{alarm}, which the {kind} check {} follows, goes into ALARM", hc.id)
+        }
+        HealthCheckType::HTTP | HealthCheckType::HTTPS | HealthCheckType::TCP => {
+            // A TCP check only connects: it requests no path.
+            let path = if hc.kind == HealthCheckType::TCP { "" } else { hc.resource_path.as_str() };
+            format!(
+                "18 % or fewer of its checkers see {}:{}{path} healthy for {} consecutive checks {} s apart ({kind} check {})",
+                spec.primary.endpoint, hc.port, hc.failure_threshold, hc.request_interval_seconds, hc.id
+            )
+        }
     }
 }
 

@@ -57,7 +57,11 @@ pub fn report(object: &str, r: &DrillRecord, max_rto: Option<f64>) -> String {
         name: "DrillSucceededWithinObjective".into(),
         seconds: rto.unwrap_or_default(),
         failure: verdict,
-        output: format!("measured RTO {rto:?} s, objective {objective:?} s"),
+        output: format!(
+            "{}, {}",
+            rto.map_or_else(|| "no RTO measured".to_string(), |s| format!("measured RTO {s:.1} s")),
+            objective.map_or_else(|| "no objective recorded".to_string(), |s| format!("objective {s:.0} s"))
+        ),
     });
     if let Some(max) = max_rto {
         let failure = match rto {
@@ -79,7 +83,12 @@ pub fn report(object: &str, r: &DrillRecord, max_rto: Option<f64>) -> String {
             name: "StandbyServing".into(),
             seconds: v.latency_ms.map_or(0.0, |ms| ms as f64 / 1000.0),
             failure: v.error.clone(),
-            output: format!("{} via {}: {:?}", v.url, v.target, v.status_code),
+            output: format!(
+                "{} via {}: {}",
+                v.url,
+                v.target,
+                v.status_code.map_or_else(|| "no answer".to_string(), |c| format!("HTTP {c}"))
+            ),
         });
     }
     let failures = cases.iter().filter(|c| c.failure.is_some()).count();
@@ -112,3 +121,6 @@ pub fn report(object: &str, r: &DrillRecord, max_rto: Option<f64>) -> String {
     xml.push_str("</testsuite></testsuites>\n");
     xml
 }
+
+#[cfg(test)]
+mod tests;

@@ -32,7 +32,8 @@ fn probe_blocking(kind: HealthCheckType, host: &str, port: u32, path: &str) -> R
         // These kinds name no endpoint; callers probe with `HealthCheckSpec::probe_kind` instead.
         // Asked anyway, the answer is "no": a probe that cannot run is never evidence of health.
         HealthCheckType::Calculated | HealthCheckType::CloudWatchMetric => {
-            return Err(format!("a {kind:?} health check names no endpoint protocol to probe {host}:{port} with"));
+            let kind = crate::verify::health_check_type_str(kind);
+            return Err(format!("a {kind} health check names no endpoint protocol to probe {host}:{port} with"));
         }
         HealthCheckType::TCP => {
             connect(host, port, TIMEOUT)?;

@@ -92,10 +92,15 @@ fn in_flight_guard(r: &DrillRecord, obs: &Observation, now: DateTime<Utc>) -> Op
         Some(Evidence::Read(Some(c)))
             if c.inverted && (r.injected_version.is_none() || c.version == r.injected_version) => {}
         Some(Evidence::Read(Some(c))) => {
-            let msg = format!(
-                "Someone else changed the health check during the drill (version {:?}, expected {:?}, inverted {}).",
-                c.version, r.injected_version, c.inverted
-            );
+            let seen = c.version.map_or_else(|| "not reported".to_string(), |v| v.to_string());
+            let msg = match r.injected_version.filter(|_| c.inverted) {
+                Some(drills) => format!(
+                    "Someone else changed the health check during the drill (version {seen}, the drill's was {drills})."
+                ),
+                None => format!(
+                    "Someone else changed the health check during the drill: it is not inverted any more (version {seen})."
+                ),
+            };
             return Some((DrillReason::HealthCheckChangedByOthers, msg));
         }
         Some(Evidence::Read(None)) => {

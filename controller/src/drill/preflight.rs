@@ -100,7 +100,18 @@ pub fn judged(obs: &Observation) -> Judgement {
     let check = health_check(obs);
     note(
         "HealthCheckReadable",
-        check.as_ref().map(|c| format!("Read, HealthCheckVersion {:?}.", c.version)).map_err(Clone::clone),
+        match &check {
+            Ok(CheckState { version: Some(v), .. }) => Ok(format!("Read, HealthCheckVersion {v}.")),
+            // Every change a drill makes is conditional on the version it read: without one it
+            // could overwrite someone else's change (docs/architecture.md, "Drills: safety rules").
+            Ok(_) => Err((
+                DrillReason::PreflightUnreadable,
+                "Route 53 reported no HealthCheckVersion for the health check; a drill changes the check only on \
+                 condition of the version it read, so none starts."
+                    .into(),
+            )),
+            Err(r) => Err(r.clone()),
+        },
     );
     note(
         "HealthCheckNormal",

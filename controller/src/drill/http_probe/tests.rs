@@ -29,3 +29,9 @@ async fn http_500_is_not_answering_and_200_is() {
         server.join().expect("server");
     }
 }
+
+#[tokio::test]
+async fn a_kind_without_an_endpoint_is_named_as_route_53_names_it() {
+    let err = probe(HealthCheckType::Calculated, "127.0.0.1", 443, "/health").await.expect_err("no endpoint to probe");
+    assert!(err.starts_with("a CALCULATED health check names no endpoint"), "{err}");
+}

@@ -370,3 +370,17 @@ fn a_deleted_object_stops_waiting_for_failback() {
 }
 
 mod preflight;
+
+#[test]
+fn a_change_by_others_is_told_in_plain_versions() {
+    let r = drive_to(DrillPhase::AwaitingFailover);
+    let told = |c: CheckState| {
+        let mut o = flying(9, &[Answer::Primary, Answer::Primary]);
+        o.health_check = Some(Evidence::Read(Some(c)));
+        step(&r, &o, t(9)).record.message.unwrap_or_default()
+    };
+    let moved = told(check(true, 9));
+    assert!(moved.contains("(version 9, the drill's was 8)."), "{moved}");
+    let put_back = told(check(false, 9));
+    assert!(put_back.contains("it is not inverted any more (version 9)."), "{put_back}");
+}

@@ -91,3 +91,21 @@ fn no_drill_while_the_other_region_does_not_answer_from_here() {
     o.host.unreachable = None;
     assert!(judge(&o).is_ok());
 }
+
+#[test]
+fn the_version_read_is_shown_as_a_number() {
+    let checks = judged(&good()).checks;
+    let readable = checks.iter().find(|c| c.check == "HealthCheckReadable").expect("judged");
+    assert_eq!(readable.detail, "Read, HealthCheckVersion 3.");
+}
+
+#[test]
+fn a_check_without_a_version_refuses_since_no_change_could_be_conditional() {
+    let mut o = good();
+    o.health_check =
+        Some(Evidence::Read(Some(CheckState { id: "hc".into(), inverted: false, disabled: false, version: None })));
+    let (reason, message) = judge(&o).expect_err("refused");
+    assert_eq!(reason, DrillReason::PreflightUnreadable);
+    assert!(message.contains("no HealthCheckVersion"), "{message}");
+    assert!(!message.contains("None"), "{message}");
+}

@@ -56,11 +56,14 @@ pub fn router(metrics: Metrics, probes: Arc<Probes>, stale: Duration) -> Router 
         .with_state(HttpState { metrics, probes, stale })
 }
 
-/// The text format, streamed: encoding runs on a blocking thread and sends chunks as they fill,
-/// so a scrape holds a few chunks at a time (one filling, one queued, one being written) instead
-/// of the whole text.
+/// The text format, streamed: encoding runs on a blocking thread and sends chunks as they fill, so
+/// a scraper that reads as fast as it is sent holds a few chunks at a time instead of the whole
+/// text. The encoder never waits for the scraper: it holds a metric family's lock while it encodes
+/// it, a reconcile that adds or removes a series waits for that lock on a worker thread, and with
+/// the workers waiting nothing would send the response (docs/architecture.md, "Memory"). A slow
+/// scraper therefore has the rest of the text queued for it, as when the text was built whole.
 async fn metrics_handler(State(s): State<HttpState>) -> impl IntoResponse {
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let metrics = s.metrics.clone();
     drop(tokio::task::spawn_blocking(move || metrics.render_chunks(&tx)));
     let chunks = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
@@ -85,13 +88,14 @@ async fn readyz(State(s): State<HttpState>) -> impl IntoResponse {
 
 impl Metrics {
     /// Encodes every metric in chunks of about [`CHUNK`] bytes, each sent as it fills, and the
-    /// error last if encoding fails. Blocks on a full channel: run it off the async workers.
-    pub fn render_chunks(&self, tx: &tokio::sync::mpsc::Sender<Result<String, std::fmt::Error>>) {
+    /// error last if encoding fails. Never waits for the receiver; it is CPU work for the blocking
+    /// threads, not the async workers.
+    pub fn render_chunks(&self, tx: &Chunked) {
         let mut chunks = Chunks { buf: String::with_capacity(CHUNK), tx };
         let sent = encode(&mut chunks, &self.registry).and_then(|()| chunks.send());
         if let Err(e) = sent {
             // Ends the response with an error rather than a truncated text a scraper would accept.
-            let _ = tx.blocking_send(Err(e));
+            let _ = tx.send(Err(e));
         }
     }
 }
@@ -100,9 +104,12 @@ impl Metrics {
 /// this size instead of being built whole for each scrape (docs/architecture.md, "Memory").
 pub const CHUNK: usize = 64 * 1024;
 
+/// Where the chunks of one scrape go.
+pub type Chunked = tokio::sync::mpsc::UnboundedSender<Result<String, std::fmt::Error>>;
+
 struct Chunks<'a> {
     buf: String,
-    tx: &'a tokio::sync::mpsc::Sender<Result<String, std::fmt::Error>>,
+    tx: &'a Chunked,
 }
 
 impl Chunks<'_> {
@@ -112,7 +119,7 @@ impl Chunks<'_> {
         }
         let chunk = std::mem::replace(&mut self.buf, String::with_capacity(CHUNK));
         // The scraper went away: stop encoding.
-        self.tx.blocking_send(Ok(chunk)).map_err(|_| std::fmt::Error)
+        self.tx.send(Ok(chunk)).map_err(|_| std::fmt::Error)
     }
 }
 

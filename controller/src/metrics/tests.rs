@@ -192,3 +192,76 @@ async fn metrics_are_served_in_chunks_with_the_whole_text() {
     assert_eq!(body, whole, "served text equals one encoding");
     assert!(sizes.len() > 1 && sizes.iter().all(|&n| n <= CHUNK), "chunk sizes {sizes:?}");
 }
+
+/// A scrape never holds up the reconciles. The footprint bench at 1,000 objects froze the operator:
+/// the encoder waited for the response to take a chunk while it held a family's lock, a reconcile
+/// adding or removing a series waited for that lock on a worker thread, and with every worker
+/// waiting nothing sent the response. Here the only worker updates series (a reason changes, so
+/// series are removed and created) while scrapers read after a pause; both must finish.
+#[test]
+fn a_scrape_never_holds_up_the_reconciles() {
+    use crate::api::Condition;
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let m = Metrics::new(None);
+    let status = |reason: &str| RegionalFailoverStatus {
+        conditions: ["Ready", "InSync", "PrimaryHealthy"]
+            .map(|t| Condition {
+                type_: t.into(),
+                status: ConditionStatus::True,
+                observed_generation: None,
+                last_transition_time: chrono::Utc::now(),
+                reason: reason.into(),
+                message: String::new(),
+            })
+            .into(),
+        ..RegionalFailoverStatus::default()
+    };
+    let objects: Vec<ObjectLabels> = (0..1000).map(|i| ObjectLabels::new("fleet", &format!("svc{i}"))).collect();
+    for obj in &objects {
+        m.record_status(obj, "us-east-1", &status("FailoverReady"));
+    }
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let app = router(m.clone(), Arc::new(Probes::default()), Duration::from_secs(60));
+    runtime.spawn(async move { axum::serve(listener, app).await });
+
+    let (done, updates) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
+    let (finished, finished_rx) = std::sync::mpsc::channel();
+    let (updater, stop, count) = (m.clone(), done.clone(), updates.clone());
+    runtime.spawn(async move {
+        let mut round = 0;
+        while !stop.load(Ordering::Relaxed) {
+            let s = status(if round % 2 == 0 { "DriftDetected" } else { "FailoverReady" });
+            for obj in &objects {
+                updater.record_status(obj, "us-east-1", &s);
+                count.fetch_add(1, Ordering::Relaxed);
+                tokio::task::yield_now().await;
+            }
+            round += 1;
+        }
+        let _ = finished.send(());
+    });
+    let scraper = std::thread::spawn(move || -> std::io::Result<Vec<usize>> {
+        let mut sizes = Vec::new();
+        for _ in 0..3 {
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
+            s.set_read_timeout(Some(Duration::from_secs(20)))?;
+            s.write_all(b"GET /metrics HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")?;
+            // A slow scraper: the response waits in the socket while the encoder goes on.
+            std::thread::sleep(Duration::from_millis(300));
+            let mut raw = Vec::new();
+            s.read_to_end(&mut raw)?;
+            sizes.push(raw.len());
+        }
+        Ok(sizes)
+    });
+    let scraped = scraper.join().expect("scraper thread");
+    done.store(true, Ordering::Relaxed);
+    let updated = finished_rx.recv_timeout(Duration::from_secs(20));
+    runtime.shutdown_background();
+    let sizes = scraped.expect("every scrape completed (a read timed out: the operator froze)");
+    assert!(sizes.iter().all(|&n| n > 4 * CHUNK), "whole texts: {sizes:?}");
+    assert!(updated.is_ok(), "the reconciles' metric updates finished ({} made)", updates.load(Ordering::Relaxed));
+}

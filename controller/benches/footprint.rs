@@ -12,7 +12,10 @@
 //! factor 2 apart): `reconcile_local_duration_seconds` (status assembly, no I/O),
 //! `status_write_duration_seconds` (the server-side apply of the status) and
 //! `reconcile_duration_seconds` (the whole reconcile, AWS and DNS waits included); AWS calls from
-//! its /metrics.
+//! its /metrics. What else used the cores during the steady window is read from /proc by program
+//! name (`footprint/machine.rs`). After the operator stopped, the bench times the same status write
+//! itself, one writer and then eight at once (`footprint/writes.rs`): the API servers' own answer
+//! time, apart from the test ground's load.
 //!
 //! IAM is included: local AWS enforces it (`--iam enforce`) and the operator runs as the role
 //! `terraform apply` of terraform/examples/local creates, by web identity as IRSA does (the token
@@ -30,8 +33,12 @@
 mod support;
 
 mod fleet;
+#[path = "footprint/machine.rs"]
+mod machine;
 #[path = "footprint/operator.rs"]
 mod operator;
+#[path = "footprint/writes.rs"]
+mod writes;
 
 use std::time::{Duration, Instant};
 
@@ -99,7 +106,9 @@ async fn run() {
     let window = Duration::from_secs(u64::from(VERIFY_INTERVAL_SECONDS) * cycles as u64);
     let (cpu0, calls0, reconciles0) = (operator.cpu_seconds(), operator.aws_calls(), operator.reconciles());
     let (local0, whole0, write0) = (operator.buckets(LOCAL), operator.buckets(WHOLE), operator.buckets(WRITE));
+    let machine0 = machine::snapshot();
     tokio::time::sleep(window).await;
+    let (programs, busy) = machine::cores_by_program(&machine0, &machine::snapshot(), window.as_secs_f64());
     let cpu = operator.cpu_seconds() - cpu0;
     let reconciles = operator.reconciles() - reconciles0;
     let calls: Vec<(String, f64)> = operator
@@ -119,6 +128,10 @@ async fn run() {
     let (rss_peak, rss_now, rss_anon, rss_file) = operator.rss_kib();
     let throttled = operator.throttled();
     operator.stop();
+    // The same write with the operator stopped: one writer, then as many as its 8 slots.
+    let names: Vec<String> = fleet.objects.iter().filter_map(|rf| rf.metadata.name.clone()).collect();
+    let alone = writes::timed(&api, &names, 1, 200).await;
+    let eight = writes::timed(&api, &names, 8, 50).await;
 
     println!(
         "== controller footprint: {n} RegionalFailovers, one zone, verify interval {VERIFY_INTERVAL_SECONDS} s =="
@@ -183,6 +196,19 @@ async fn run() {
         steady_whole(0.99).0,
         steady_whole(0.5).1
     );
+    println!(
+        "the same status write, operator stopped: one at a time p50 {:.1} ms p99 {:.1} ms; 8 at once p50 {:.1} ms p99 {:.1} ms  (n={}, {})",
+        writes::quantile(&alone, 0.5),
+        writes::quantile(&alone, 0.99),
+        writes::quantile(&eight, 0.5),
+        writes::quantile(&eight, 0.99),
+        alone.len(),
+        eight.len()
+    );
+    println!("machine CPU busy during the steady window: {:.0} % of all cores; cores used by program:", busy * 100.0);
+    for (program, cores) in programs.iter().take(8) {
+        println!("  {program:<24} {cores:>6.2}");
+    }
     println!("AWS calls per steady cycle (operator's own counters):");
     for (k, v) in &calls {
         println!("  {k:<56} {v:>8.1}");
@@ -190,13 +216,17 @@ async fn run() {
     println!("throttled answers from local AWS during the run: {throttled:.0}");
     println!(
         "footprint objects={n} first_status_s={first:.2} all_status_s={all:.2} cpu_per_cycle_s={:.3} rss_peak_mib={:.1} \
-         local_p50_ms={:.2} local_p99_ms={:.2} write_p99_ms={:.2} reconcile_p99_ms={:.1} throttled={throttled:.0} iam=enforce",
+         local_p50_ms={:.2} local_p99_ms={:.2} write_p99_ms={:.2} reconcile_p99_ms={:.1} throttled={throttled:.0} iam=enforce \
+         quiet_write_p99_ms={:.1} quiet_write8_p99_ms={:.1} busy_pct={:.0}",
         cpu / cycles as f64,
         rss_peak / 1024.0,
         steady_local(0.5).0,
         steady_local(0.99).0,
         steady_write(0.99).0,
-        steady_whole(0.99).0
+        steady_whole(0.99).0,
+        writes::quantile(&alone, 0.99),
+        writes::quantile(&eight, 0.99),
+        busy * 100.0
     );
 }
 

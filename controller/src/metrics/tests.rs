@@ -138,26 +138,30 @@ fn condition_series_follow_the_status_and_are_forgotten() {
     assert!(series(&m).is_empty(), "{:#?}", series(&m));
 }
 
-/// `/metrics` over HTTP: the same text as one encoding, sent in chunks of at most `CHUNK` bytes
-/// (HTTP/1.1 chunked transfer), so a scrape never holds a fleet's whole text.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_are_served_in_chunks_with_the_whole_text() {
-    use crate::api::Condition;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let m = Metrics::new(None);
-    let status = RegionalFailoverStatus {
+/// A fleet object's status: three True conditions with `reason`.
+fn fleet_status(reason: &str) -> RegionalFailoverStatus {
+    RegionalFailoverStatus {
         conditions: ["Ready", "InSync", "PrimaryHealthy"]
-            .map(|t| Condition {
+            .map(|t| crate::api::Condition {
                 type_: t.into(),
                 status: ConditionStatus::True,
                 observed_generation: None,
                 last_transition_time: chrono::Utc::now(),
-                reason: "FailoverReady".into(),
+                reason: reason.into(),
                 message: String::new(),
             })
             .into(),
         ..RegionalFailoverStatus::default()
-    };
+    }
+}
+
+/// `/metrics` over HTTP: the same text as one encoding, sent in chunks of at most `CHUNK` bytes
+/// (HTTP/1.1 chunked transfer), so a scrape never holds a fleet's whole text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_served_in_chunks_with_the_whole_text() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let m = Metrics::new(None);
+    let status = fleet_status("FailoverReady");
     for i in 0..1000 {
         m.record_status(&ObjectLabels::new("fleet", &format!("svc{i}")), "us-east-1", &status);
     }
@@ -200,27 +204,13 @@ async fn metrics_are_served_in_chunks_with_the_whole_text() {
 /// series are removed and created) while scrapers read after a pause; both must finish.
 #[test]
 fn a_scrape_never_holds_up_the_reconciles() {
-    use crate::api::Condition;
     use std::io::{Read, Write};
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
     let m = Metrics::new(None);
-    let status = |reason: &str| RegionalFailoverStatus {
-        conditions: ["Ready", "InSync", "PrimaryHealthy"]
-            .map(|t| Condition {
-                type_: t.into(),
-                status: ConditionStatus::True,
-                observed_generation: None,
-                last_transition_time: chrono::Utc::now(),
-                reason: reason.into(),
-                message: String::new(),
-            })
-            .into(),
-        ..RegionalFailoverStatus::default()
-    };
     let objects: Vec<ObjectLabels> = (0..1000).map(|i| ObjectLabels::new("fleet", &format!("svc{i}"))).collect();
     for obj in &objects {
-        m.record_status(obj, "us-east-1", &status("FailoverReady"));
+        m.record_status(obj, "us-east-1", &fleet_status("FailoverReady"));
     }
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
     let port = listener.local_addr().expect("address").port();
@@ -233,7 +223,7 @@ fn a_scrape_never_holds_up_the_reconciles() {
     runtime.spawn(async move {
         let mut round = 0;
         while !stop.load(Ordering::Relaxed) {
-            let s = status(if round % 2 == 0 { "DriftDetected" } else { "FailoverReady" });
+            let s = fleet_status(if round % 2 == 0 { "DriftDetected" } else { "FailoverReady" });
             for obj in &objects {
                 updater.record_status(obj, "us-east-1", &s);
                 count.fetch_add(1, Ordering::Relaxed);

@@ -12,17 +12,27 @@ pub struct Snapshot {
     total: f64,
 }
 
+/// Program name and CPU seconds (utime + stime) of one process from /proc/PID/stat; None when it
+/// is gone or the file does not parse.
+pub fn process_cpu(pid: u32) -> Option<(String, f64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The name is in parentheses and may hold spaces and parentheses itself.
+    let (name, rest) = stat.split_once(" (").and_then(|(_, r)| r.rsplit_once(") "))?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: state is field 3 of stat(5), utime 14 and stime 15, so index 11 and 12 here.
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((name.to_string(), (utime + stime) / TICKS))
+}
+
 pub fn snapshot() -> Snapshot {
     let mut processes = BTreeMap::new();
     for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
         let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
         // A process may exit between the listing and the read: it is simply not counted.
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
-        let Some((name, rest)) = stat.split_once(" (").and_then(|(_, r)| r.rsplit_once(") ")) else { continue };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        // After the name: state is field 3 of stat(5), utime 14 and stime 15, so index 11 and 12 here.
-        let ticks: f64 = fields.get(11..13).map_or(0.0, |f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum());
-        processes.insert(pid, (name.to_string(), ticks / TICKS));
+        if let Some(cpu) = process_cpu(pid) {
+            processes.insert(pid, cpu);
+        }
     }
     let stat = std::fs::read_to_string("/proc/stat").expect("/proc/stat");
     let cpu: Vec<f64> =

@@ -84,12 +84,7 @@ impl Process {
 
     /// utime + stime from /proc/PID/stat, in seconds.
     pub fn cpu_seconds(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).expect("/proc/PID/stat");
-        // Fields after the command name (which may hold spaces) start at state (field 3).
-        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: f64 = fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
-        ticks / clock_ticks()
+        super::machine::process_cpu(self.child.id()).expect("/proc/PID/stat of the operator").1
     }
 
     /// (VmHWM, VmRSS, RssAnon, RssFile) in KiB.
@@ -180,9 +175,4 @@ fn label(labels: &str, name: &str) -> String {
         .and_then(|(_, rest)| rest.split_once('"'))
         .map(|(v, _)| v.to_string())
         .unwrap_or_default()
-}
-
-fn clock_ticks() -> f64 {
-    // USER_HZ is 100 on every Linux architecture the project builds for.
-    100.0
 }

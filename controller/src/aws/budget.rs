@@ -251,19 +251,27 @@ impl Budget {
     /// Whether an optional health-detail read may be made now (see
     /// [`BudgetConfig::health_detail_rps`]); the read itself still goes through [`Budget::call`].
     pub fn try_health_detail(&self) -> bool {
-        self.buckets.get(&Bucket::HealthDetail).is_some_and(TokenBucket::try_acquire)
+        self.try_optional(Bucket::HealthDetail)
     }
 
     /// Whether an optional read explaining a failover may be made now (see
     /// [`BudgetConfig::health_diagnosis_rps`]).
     pub fn try_health_diagnosis(&self) -> bool {
-        self.buckets.get(&Bucket::HealthDiagnosis).is_some_and(TokenBucket::try_acquire)
+        self.try_optional(Bucket::HealthDiagnosis)
     }
 
     /// Whether an optional read of a SECONDARY record's health check may be made now (see
     /// [`BudgetConfig::secondary_health_rps`]).
     pub fn try_secondary_health(&self) -> bool {
-        self.buckets.get(&Bucket::SecondaryHealth).is_some_and(TokenBucket::try_acquire)
+        self.try_optional(Bucket::SecondaryHealth)
+    }
+
+    /// Takes an optional read's token only when the read would not wait: its own token and the
+    /// Route 53 tokens of a `GetHealthCheckStatus` are free now. Otherwise nothing is taken, so an
+    /// optional read never queues its reconcile behind Route 53's limit.
+    fn try_optional(&self, bucket: Bucket) -> bool {
+        self.spare(Service::Route53, "GetHealthCheckStatus")
+            && self.buckets.get(&bucket).is_some_and(TokenBucket::try_acquire)
     }
 
     /// Runs `attempt` under the budget: acquires tokens before each try, retries throttling and
@@ -280,8 +288,20 @@ impl Budget {
     {
         let (mut throttle_retries, mut transient_retries, mut retries) = (0u32, 0u32, 0u32);
         loop {
+            let queued = std::time::Instant::now();
             self.acquire(service, operation).await;
-            let err = match attempt().await {
+            let sent = std::time::Instant::now();
+            let result = attempt().await;
+            // Where a slow reconcile's time went: waiting for the budget, or AWS answering.
+            tracing::trace!(
+                %service,
+                operation,
+                waited_ms = (sent - queued).as_millis() as u64,
+                took_ms = sent.elapsed().as_millis() as u64,
+                ok = result.is_ok(),
+                "AWS attempt"
+            );
+            let err = match result {
                 Ok(value) => {
                     self.count(service, operation, Outcome::Ok);
                     return Ok(value);

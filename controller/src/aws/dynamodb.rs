@@ -32,23 +32,23 @@ pub struct ProbeItem {
 
 impl Aws {
     /// `DescribeTable` + `DescribeContinuousBackups` in `region`; `None` when the table is missing.
-    /// Both are sent at once: one round trip instead of two on every object's critical path (the
-    /// backups call is wasted only when the table is missing or unreadable, and its answer is then
-    /// ignored: the table's own answer decides).
     pub async fn describe_table(&self, region: &str, name: &str) -> Result<Option<TableObserved>, AwsError> {
         let client = self.dynamodb(region);
-        let (table, backups) = tokio::join!(
+        let Some(table) = found(
             self.call(Service::DynamoDb, "DescribeTable", Some(region), || {
                 client.describe_table().table_name(name).send()
-            }),
-            self.call(Service::DynamoDb, "DescribeContinuousBackups", Some(region), || {
-                client.describe_continuous_backups().table_name(name).send()
-            }),
-        );
-        let Some(table) = found(table)? else {
+            })
+            .await,
+        )?
+        else {
             return Ok(None);
         };
-        let backups = found(backups)?;
+        let backups = found(
+            self.call(Service::DynamoDb, "DescribeContinuousBackups", Some(region), || {
+                client.describe_continuous_backups().table_name(name).send()
+            })
+            .await,
+        )?;
         Ok(table_observed(region, name, &table, backups.as_ref()))
     }
 

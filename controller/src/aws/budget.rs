@@ -251,27 +251,19 @@ impl Budget {
     /// Whether an optional health-detail read may be made now (see
     /// [`BudgetConfig::health_detail_rps`]); the read itself still goes through [`Budget::call`].
     pub fn try_health_detail(&self) -> bool {
-        self.try_optional(Bucket::HealthDetail)
+        self.buckets.get(&Bucket::HealthDetail).is_some_and(TokenBucket::try_acquire)
     }
 
     /// Whether an optional read explaining a failover may be made now (see
     /// [`BudgetConfig::health_diagnosis_rps`]).
     pub fn try_health_diagnosis(&self) -> bool {
-        self.try_optional(Bucket::HealthDiagnosis)
+        self.buckets.get(&Bucket::HealthDiagnosis).is_some_and(TokenBucket::try_acquire)
     }
 
     /// Whether an optional read of a SECONDARY record's health check may be made now (see
     /// [`BudgetConfig::secondary_health_rps`]).
     pub fn try_secondary_health(&self) -> bool {
-        self.try_optional(Bucket::SecondaryHealth)
-    }
-
-    /// Takes an optional read's token only when the read would not wait: its own token and the
-    /// Route 53 tokens of a `GetHealthCheckStatus` are free now. Otherwise nothing is taken, so an
-    /// optional read never queues its reconcile behind Route 53's limit.
-    fn try_optional(&self, bucket: Bucket) -> bool {
-        self.spare(Service::Route53, "GetHealthCheckStatus")
-            && self.buckets.get(&bucket).is_some_and(TokenBucket::try_acquire)
+        self.buckets.get(&Bucket::SecondaryHealth).is_some_and(TokenBucket::try_acquire)
     }
 
     /// Runs `attempt` under the budget: acquires tokens before each try, retries throttling and

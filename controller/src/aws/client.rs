@@ -89,8 +89,6 @@ pub(super) struct Inner {
     /// Per zone: whether this process has listed its records whole yet, and how many objects read
     /// their own records by name before that (`gather.rs`, `records_named_within`).
     pub(super) first_listings: Mutex<HashMap<String, super::gather::FirstListing>>,
-    /// The same for the account's health-check listing (`gather.rs`, `cached_health_check_within`).
-    pub(super) first_check_listing: Mutex<super::gather::FirstListing>,
 }
 
 impl std::fmt::Debug for Aws {
@@ -153,7 +151,6 @@ impl Aws {
                 secondary_verdicts: Default::default(),
                 last_zones: Mutex::default(),
                 first_listings: Mutex::default(),
-                first_check_listing: Mutex::default(),
             }),
         }
     }
@@ -169,13 +166,6 @@ impl Aws {
     pub fn zone_listed(&self, zone_id: &str) -> bool {
         let listings = self.inner.first_listings.lock().unwrap_or_else(|p| p.into_inner());
         listings.get(super::route53::zone_id_bare(zone_id)).is_some_and(|l| l.listed)
-    }
-
-    #[cfg(any(test, feature = "test-support"))]
-    /// Whether this process has listed the account's health checks (tests wait for the listing
-    /// that starts after the first objects read their check by ID).
-    pub fn health_checks_listed(&self) -> bool {
-        self.inner.first_check_listing.lock().unwrap_or_else(|p| p.into_inner()).listed
     }
 
     #[cfg(any(test, feature = "test-support"))]

@@ -30,27 +30,15 @@ use crate::{
 /// Calculated checks of calculated checks are followed this deep, no further.
 const MAX_CHECK_DEPTH: usize = 4;
 
-/// Objects that read their own records by name before a zone's first listing, and their own
-/// health check by ID before the account's first health-check listing: the first statuses after
-/// a start come from these, and they cost at most this many calls per listing.
+/// Objects per zone that read their own records by name before its first listing: the first
+/// statuses after a start come from these, and they cost at most this many calls per zone.
 const NAMED_READS_BEFORE_LISTING: u32 = 2;
 
-/// A listing's first run by this process (a zone's records, or the account's health checks):
-/// done yet, and the reads of single items before it.
+/// A zone's first listing by this process: done yet, and the reads by name before it.
 #[derive(Debug, Default)]
 pub(super) struct FirstListing {
     pub(super) listed: bool,
     named_reads: u32,
-}
-
-impl FirstListing {
-    /// Whether one more object reads its own item instead of waiting for the listing: not yet
-    /// listed, a read of the few left, and a Route 53 token `spare` now (never waited for).
-    fn take_named_read(&mut self, spare: impl FnOnce() -> bool) -> bool {
-        let take = !self.listed && self.named_reads < NAMED_READS_BEFORE_LISTING && spare();
-        self.named_reads += u32::from(take);
-        take
-    }
 }
 
 /// Every health check of the account, by ID.
@@ -214,50 +202,16 @@ impl Aws {
         self.cached_health_check_within(id, self.inner.default_max_age).await
     }
 
-    /// Until this process has listed the account's health checks once, the first
-    /// [`NAMED_READS_BEFORE_LISTING`] objects read theirs by ID (each only if a Route 53 token is
-    /// spare right now), and the listing starts after the read: at 1,000 checks a page, the first
-    /// statuses after a start need not wait for every page (docs/architecture.md, "The AWS request
-    /// budget").
     async fn cached_health_check_within(
         &self,
         id: &str,
         max_age: Duration,
     ) -> Result<Option<HealthCheckObserved>, AwsError> {
-        let key = id.to_string();
-        let by_id = || self.inner.health_checks.get_within(&key, max_age, || self.get_health_check(id));
-        if self.take_check_read() {
-            // As for records: a check not found by ID is left for the listing (and the read by ID
-            // after it) to call missing, so both ways of reading agree on what "missing" means.
-            if let Ok(Some(hc)) = by_id().await {
-                let aws = self.clone();
-                tokio::spawn(async move { aws.health_check_listing(max_age).await });
-                return Ok(Some(hc));
-            }
-        }
-        let list = self.health_check_listing(max_age).await?;
+        let list = self.inner.health_check_list.get_within(&(), max_age, || self.list_health_checks()).await?;
         if let Some(hc) = list.get(id) {
             return Ok(Some(hc.clone()));
         }
-        by_id().await
-    }
-
-    /// The account's health checks, listed no longer ago than `max_age`.
-    async fn health_check_listing(&self, max_age: Duration) -> Result<HealthCheckList, AwsError> {
-        self.inner
-            .health_check_list
-            .get_within(&(), max_age, || async {
-                let list = self.list_health_checks().await?;
-                self.inner.first_check_listing.lock().unwrap_or_else(|p| p.into_inner()).listed = true;
-                Ok(list)
-            })
-            .await
-    }
-
-    /// Whether this object reads its health check by ID (see `cached_health_check_within`).
-    fn take_check_read(&self) -> bool {
-        let mut first = self.inner.first_check_listing.lock().unwrap_or_else(|p| p.into_inner());
-        first.take_named_read(|| self.inner.budget.spare(super::Service::Route53, "GetHealthCheck"))
+        self.inner.health_checks.get_within(&id.to_string(), max_age, || self.get_health_check(id)).await
     }
 
     /// `GetHealthCheckStatus` no older than `max_age`; empty for a missing check.
@@ -345,7 +299,11 @@ impl Aws {
     fn take_named_read(&self, zone_id: &str) -> bool {
         let mut listings = self.inner.first_listings.lock().unwrap_or_else(|p| p.into_inner());
         let first = listings.entry(zone_id.to_string()).or_default();
-        first.take_named_read(|| self.inner.budget.spare(super::Service::Route53, "ListResourceRecordSets"))
+        let take = !first.listed
+            && first.named_reads < NAMED_READS_BEFORE_LISTING
+            && self.inner.budget.spare(super::Service::Route53, "ListResourceRecordSets");
+        first.named_reads += u32::from(take);
+        take
     }
 
     async fn cached_zone_records_within(
@@ -394,6 +352,3 @@ impl Aws {
 pub fn freshness(spec: &RegionalFailoverSpec) -> Duration {
     Duration::from_secs(u64::from(spec.verify_interval_seconds.max(1)))
 }
-
-#[cfg(test)]
-mod tests;

@@ -225,27 +225,3 @@ async fn spare_says_whether_a_call_would_wait_without_taking_a_token() {
     tokio::time::advance(Duration::from_millis(500)).await;
     assert!(budget.spare(Service::CloudWatch, "GetMetricData"), "one earned at 2/s");
 }
-
-/// An optional checker read is "never waited for": not only its own token must be free, the
-/// Route 53 tokens the read will take must be too, or the reconcile would queue behind Route 53's
-/// limit after all (at a start, behind the first listings: the first status waited 0.4 s for it).
-#[tokio::test(start_paused = true)]
-async fn optional_reads_are_not_taken_while_route_53_has_no_token_free() {
-    let budget = Budget::new(BudgetConfig { route53_rps: 4.0, ..BudgetConfig::default() });
-    for _ in 0..4 {
-        budget.acquire(Service::Route53, "ListHealthChecks").await;
-    }
-    assert!(!budget.try_health_detail(), "Route 53's burst is spent: the detail read would wait");
-    assert!(!budget.try_health_diagnosis(), "the same for the diagnosis read");
-    assert!(!budget.try_secondary_health(), "and for the SECONDARY's check");
-    tokio::time::advance(Duration::from_millis(250)).await;
-    // The refusals took none of the optional tokens: each is still there once Route 53 has one.
-    assert!(budget.try_health_detail());
-    assert!(budget.try_health_diagnosis());
-    assert!(budget.try_secondary_health());
-
-    // The health-status bucket (0.8/s) counts as well: after one GetHealthCheckStatus it is empty.
-    let budget = Budget::new(BudgetConfig::default());
-    budget.acquire(Service::Route53, "GetHealthCheckStatus").await;
-    assert!(!budget.try_health_detail(), "GetHealthCheckStatus' own limit is spent");
-}

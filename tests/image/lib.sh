@@ -48,12 +48,8 @@ EOF
   export CONTAINERS_CONF=$conf
 }
 
-rf_as_root() {
-  if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi
-}
-
-# Installs Debian's container tools if any is missing. Other suites may hold the apt lock at the
-# same moment, hence the lock timeout; a lock of our own keeps parallel callers to one install.
+# Installs Debian's container tools if any is missing. Other suites may use apt at the same moment
+# (tests/apt-get-locked waits for them); a lock of our own keeps parallel callers to one install.
 rf_container_tools() {
   local missing=() p
   for p in buildah podman runc skopeo umoci conmon; do
@@ -64,11 +60,10 @@ rf_container_tools() {
     (
       flock 8
       rf_image_log "apt-get install ${missing[*]}"
-      rf_as_root apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+      "$rf_image_root/tests/apt-get-locked" update -qq >&2
       # runc is named, so podman's "crun | runc" is met by runc (crun fails here); the
       # recommends are for rootless use (fuse-overlayfs, slirp4netns, dbus-user-session).
-      rf_as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-        --no-install-recommends "${missing[@]}" >&2
+      "$rf_image_root/tests/apt-get-locked" install -y -qq --no-install-recommends "${missing[@]}" >&2
     ) 8>"$rf_image_cache/apt.lock"
   fi
   rf_containers_conf

@@ -1,5 +1,7 @@
 //! Real peers for end-to-end tests: each is a project script run in the foreground that prints a
-//! `READY ...` line, and is stopped by PID (SIGTERM, which the script forwards) when dropped.
+//! `READY ...` line, and is stopped by PID (SIGTERM, which the script forwards) when dropped. A
+//! test process killed by a signal drops nothing: each peer is also tied to it by its stdin (a pipe
+//! this process holds and never writes), and stops on its own at EOF (`RF_STOP_WITH_STDIN=1`).
 #![allow(dead_code)]
 
 pub mod aws_fixtures;
@@ -30,6 +32,8 @@ pub fn repo_root() -> PathBuf {
 /// A foreground helper process that announced itself with `READY key=value ...`.
 pub struct Peer {
     child: Child,
+    /// The write end of the peer's stdin, held open for the peer's life (see the module doc).
+    _tie: Option<std::process::ChildStdin>,
     pub ready: HashMap<String, String>,
     _dir: tempfile::TempDir,
     pub dir: PathBuf,
@@ -48,10 +52,13 @@ impl Peer {
         let args: Vec<String> = args.iter().map(|a| a.replace("{dir}", &dir_path.to_string_lossy())).collect();
         let mut child = Command::new(repo_root().join(script))
             .args(&args)
+            .env("RF_STOP_WITH_STDIN", "1")
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {script}: {e}"));
+        let tie = child.stdin.take();
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -77,7 +84,7 @@ impl Peer {
             .filter_map(|kv| kv.split_once('='))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Ok(Peer { child, ready, _dir: dir, dir: dir_path })
+        Ok(Peer { child, _tie: tie, ready, _dir: dir, dir: dir_path })
     }
 
     pub fn get(&self, key: &str) -> &str {

@@ -33,12 +33,23 @@ def parse_args(argv):
     return args
 
 
+def _stop_at_stdin_eof(stop_requested):
+    """The starter holds stdin's other end and never writes: EOF means it is gone (even killed by
+    SIGKILL, which it cannot forward), so stop as on SIGTERM rather than outlive it."""
+    while sys.stdin.buffer.read(4096):
+        pass
+    print("localaws: stdin closed (RF_STOP_WITH_STDIN=1): the starter is gone, stopping", file=sys.stderr, flush=True)
+    stop_requested.set()
+
+
 def main(argv=None):
     args = parse_args(argv if argv is not None else sys.argv[1:])
     stop_requested = threading.Event()
     # Installed before the slow imports so an early SIGTERM still ends the process cleanly.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop_requested.set())
+    if os.environ.get("RF_STOP_WITH_STDIN") == "1":
+        threading.Thread(target=_stop_at_stdin_eof, args=(stop_requested,), daemon=True).start()
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "false")
 
     from .server import Server

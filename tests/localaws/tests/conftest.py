@@ -46,9 +46,11 @@ class LocalAws:
         return [str(rr.rdata).rstrip(".") for rr in self.dns(name, qtype, tcp).rr]
 
 
-def start_serve(time_scale: float, extra: tuple = ()) -> LocalAws:
+def start_serve(time_scale: float, extra: tuple = (), stdin=None, env=None) -> LocalAws:
+    """`stdin` as for Popen (default: inherited); `env` adds variables to this process's."""
     cmd = [str(SERVE), "--host", "127.0.0.1", "--port", "0", "--dns-port", "0", "--time-scale", str(time_scale), *extra]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, **(env or {})})
     lines: queue.Queue = queue.Queue()
     output: list = []
 

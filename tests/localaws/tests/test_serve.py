@@ -1,6 +1,7 @@
 """The serve executable itself: fixed ports, endpoint mapping from the command line, bad arguments."""
 
 import subprocess
+import time
 
 from conftest import SERVE, start_serve, stop_serve, wait_until
 from endpoints import Endpoint, free_ports
@@ -35,3 +36,31 @@ def test_bad_arguments_fail_fast():
     result = subprocess.run([str(SERVE), "--port", "0", "--dns-port", "0", "--time-scale", "0"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "time-scale" in result.stderr
+
+
+def test_stops_when_its_starter_is_gone_if_asked():
+    """RF_STOP_WITH_STDIN=1 (what the Rust tests' peers set): stdin reaching EOF means the process
+    holding its other end died, even by SIGKILL, and serve stops as on SIGTERM instead of staying
+    behind."""
+    aws = start_serve(0.1, stdin=subprocess.PIPE, env={"RF_STOP_WITH_STDIN": "1"})
+    try:
+        assert aws.proc.poll() is None
+        aws.proc.stdin.close()
+        assert aws.proc.wait(timeout=15) == 0
+    except BaseException:
+        print("---- serve output ----\n" + "".join(aws.output))
+        raise
+    finally:
+        if aws.proc.poll() is None:
+            stop_serve(aws)
+
+
+def test_keeps_running_on_a_closed_stdin_unless_asked():
+    """Without the variable, a serve started with /dev/null as stdin (the demo, a terminal's `&`)
+    keeps running."""
+    aws = start_serve(0.1, stdin=subprocess.DEVNULL)
+    try:
+        time.sleep(1.0)
+        assert aws.proc.poll() is None
+    finally:
+        assert stop_serve(aws) == 0

@@ -42,6 +42,7 @@ mod writes;
 
 use std::time::{Duration, Instant};
 
+use chrono::Timelike;
 use futures::{StreamExt, stream};
 use kube::{Api, api::PostParams, runtime::watcher};
 use operator::Process;
@@ -100,7 +101,7 @@ async fn run() {
     let watch = listed_watch(&api).await;
     let mut operator = Process::start(&cluster, &local, &role);
     let started = Instant::now();
-    let (first, all) = time_to_statuses(watch, n, started).await;
+    let (first, all) = time_to_statuses(watch, n, started, None).await;
     let cold_cpu = operator.cpu_seconds();
     let cold_calls = operator.aws_calls();
     let cold_reconciles = operator.reconciles();
@@ -131,6 +132,7 @@ async fn run() {
     let (rss_peak, rss_now, rss_anon, rss_file) = operator.rss_kib();
     let throttled = operator.throttled();
     operator.stop();
+    let restart = restart(&cluster, &local, &role, &api, n).await;
     // The same write with the operator stopped: one writer, then as many as its 8 slots.
     let names: Vec<String> = fleet.objects.iter().filter_map(|rf| rf.metadata.name.clone()).collect();
     let alone = writes::timed(&api, &names, 1, 200).await;
@@ -208,6 +210,17 @@ async fn run() {
         alone.len(),
         eight.len()
     );
+    println!(
+        "restart with {n} statuses written:      first status {:.2} s, all {:.2} s, peak RSS {:.1} MiB  (a second operator,\n  \
+         started after the first stopped: its initial list carries every status)",
+        restart.first,
+        restart.all,
+        restart.rss_peak_kib / 1024.0
+    );
+    println!(
+        "list of {n} objects with statuses:        pages of 500 {:.2} s, pages of 100 {:.2} s  (the bench's own list)",
+        restart.list_500, restart.list_100
+    );
     println!("machine CPU busy during the steady window: {:.0} % of all cores; cores used by program:", busy * 100.0);
     for (program, cores) in programs.iter().take(8) {
         println!("  {program:<24} {cores:>6.2}");
@@ -220,7 +233,8 @@ async fn run() {
     println!(
         "footprint objects={n} first_status_s={first:.2} all_status_s={all:.2} cpu_per_cycle_s={:.3} rss_peak_mib={:.1} \
          local_p50_ms={:.2} local_p99_ms={:.2} write_p99_ms={:.2} reconcile_p99_ms={:.1} throttled={throttled:.0} iam=enforce \
-         quiet_write_p99_ms={:.1} quiet_write8_p99_ms={:.1} busy_pct={:.0}",
+         quiet_write_p99_ms={:.1} quiet_write8_p99_ms={:.1} busy_pct={:.0} restart_first_status_s={:.2} \
+         restart_all_status_s={:.2} restart_rss_peak_mib={:.1} list500_s={:.2} list100_s={:.2}",
         cpu / cycles as f64,
         rss_peak / 1024.0,
         steady_local(0.5).0,
@@ -229,8 +243,63 @@ async fn run() {
         steady_whole(0.99).0,
         writes::quantile(&alone, 0.99),
         writes::quantile(&eight, 0.99),
-        busy * 100.0
+        busy * 100.0,
+        restart.first,
+        restart.all,
+        restart.rss_peak_kib / 1024.0,
+        restart.list_500,
+        restart.list_100
     );
+}
+
+/// What a restarted operator (an upgrade, a rescheduled pod) shows at 1,000 objects.
+struct Restart {
+    first: f64,
+    all: f64,
+    rss_peak_kib: f64,
+    list_500: f64,
+    list_100: f64,
+}
+
+/// A second operator starts where the first left every status written, so its initial list is
+/// the fleet with statuses: the memory peak of a restart, which the first start (no statuses yet)
+/// does not show. Timed as the first start is, counting statuses verified after the restart.
+async fn restart(
+    cluster: &Cluster,
+    local: &LocalAws,
+    role: &support::iam::RoleEnv,
+    api: &Api<RegionalFailover>,
+    n: usize,
+) -> Restart {
+    // What the page size of the operator's initial list (reconcile/run.rs) costs in time, with
+    // every status written: the same consistent list, timed by the bench.
+    let list_500 = list_seconds(api, 500).await;
+    let list_100 = list_seconds(api, 100).await;
+    let watch = listed_watch(api).await;
+    // Started on a whole second: a status's time may be written to the second, and every status
+    // the first operator wrote is older than that second.
+    let now = chrono::Utc::now();
+    let since = now.with_nanosecond(0).unwrap_or(now) + chrono::TimeDelta::seconds(1);
+    tokio::time::sleep((since - now).to_std().unwrap_or_default()).await;
+    let mut operator = Process::start(cluster, local, role);
+    let started = Instant::now();
+    let (first, all) = time_to_statuses(watch, n, started, Some(since)).await;
+    let (rss_peak_kib, ..) = operator.rss_kib();
+    operator.stop();
+    Restart { first, all, rss_peak_kib, list_500, list_100 }
+}
+
+/// Seconds to list every object, `page` at a time.
+async fn list_seconds(api: &Api<RegionalFailover>, page: u32) -> f64 {
+    let started = Instant::now();
+    let mut params = kube::api::ListParams::default().limit(page);
+    loop {
+        let list = api.list(&params).await.expect("list RegionalFailovers");
+        match list.metadata.continue_ {
+            Some(token) if !token.is_empty() => params = params.continue_token(&token),
+            _ => return started.elapsed().as_secs_f64(),
+        }
+    }
 }
 
 type Watch = std::pin::Pin<Box<dyn futures::Stream<Item = watcher::Result<watcher::Event<RegionalFailover>>> + Send>>;
@@ -247,10 +316,16 @@ async fn listed_watch(api: &Api<RegionalFailover>) -> Watch {
     }
 }
 
-/// Seconds from `started` until the first object, then every object, has a verified status. Read
+/// Seconds from `started` until the first object, then every object, has a status verified (at or
+/// after `since`, when given: a restart's objects have their first operator's statuses). Read
 /// from a watch, not by listing: listing 1,000 objects every second would load the API server (and
 /// so the operator's status writes) with the bench's own reads.
-async fn time_to_statuses(mut events: Watch, n: usize, started: Instant) -> (f64, f64) {
+async fn time_to_statuses(
+    mut events: Watch,
+    n: usize,
+    started: Instant,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+) -> (f64, f64) {
     use watcher::Event;
     let mut verified = std::collections::HashSet::new();
     let mut first = None;
@@ -261,7 +336,7 @@ async fn time_to_statuses(mut events: Watch, n: usize, started: Instant) -> (f64
         if let Ok(Some(event)) = next
             // A watch started again lists again: those objects count as well.
             && let Event::Apply(rf) | Event::InitApply(rf) = event.expect("watch RegionalFailovers")
-            && rf.status.as_ref().is_some_and(|s| s.last_verified_at.is_some())
+            && rf.status.as_ref().and_then(|s| s.last_verified_at).is_some_and(|at| since.is_none_or(|t| at >= t))
         {
             verified.insert(rf.metadata.name.unwrap_or_default());
         }

@@ -52,7 +52,7 @@ pub(super) fn user_change(rf: &RegionalFailover) -> u64 {
 
 /// Objects per page of the initial list. A page arrives whole, with every object's status and
 /// managed fields, before the watch slims it: at a restart with 1,000 statuses written, pages of 500
-/// took the operator to 39.5 MiB, pages of 100 to 37–38 MiB (docs/architecture.md, "Memory").
+/// took the operator to 39.5 MiB, pages of 100 to 37.0–38.4 MiB (docs/architecture.md, "Memory").
 const LIST_PAGE: u32 = 100;
 
 /// Runs the controller until `shutdown` resolves, then restores the drills this process drives.

@@ -15,7 +15,10 @@
 //! its /metrics. What else used the cores during the steady window is read from /proc by program
 //! name (`footprint/machine.rs`). After the operator stopped, the bench times the same status write
 //! itself, one writer and then eight at once (`footprint/writes.rs`): the API servers' own answer
-//! time, apart from the test ground's load.
+//! time, apart from the test ground's load. Before that, a second operator starts where the first
+//! left every status written (an upgrade, a rescheduled pod): its time to the first and to all
+//! statuses and its peak RSS, whose initial list carries every status; and the bench's own list of
+//! the fleet in pages of 500, then of 100 (the operator's page size, reconcile/run.rs).
 //!
 //! IAM is included: local AWS enforces it (`--iam enforce`) and the operator runs as the role
 //! `terraform apply` of terraform/examples/local creates, by web identity as IRSA does (the token

@@ -12,6 +12,7 @@
 pub mod context;
 pub mod drills;
 mod errors;
+mod first_list;
 pub mod publish;
 mod run;
 pub mod runbook;

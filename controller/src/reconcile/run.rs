@@ -11,7 +11,7 @@ use kube::{
 };
 use tracing::info;
 
-use super::{Context, drills, error_policy, reconcile};
+use super::{Context, drills, error_policy, first_list::EagerWriter, reconcile};
 use crate::{Error, api::RegionalFailover, metrics::Probes};
 
 /// How long a stopping operator spends restoring the drills it drives (the chart's grace period
@@ -69,15 +69,18 @@ pub async fn run(
         stopping.store(true, Ordering::SeqCst);
     };
     let (reader, writer) = reflector::store();
+    // Filled as the first list comes, so the first objects are verified before it ends.
+    let (mut writer, listed) = EagerWriter::new(writer);
     ctx.watch_fleet(reader.clone());
-    let sweeper = ctx.settings.runbooks.then(|| tokio::spawn(super::runbook::sweep(ctx.clone(), reader.clone())));
+    let sweeper =
+        ctx.settings.runbooks.then(|| tokio::spawn(super::runbook::sweep(ctx.clone(), reader.clone(), listed)));
     // Every status write changes the object (timestamps); reacting to those events would verify
     // each object again at once, forever. Only what a user changes triggers: spec (generation),
     // annotations (drill requests) and deletion. Everything else comes from the requeue.
     let watched = watcher(api, watcher::Config::default().any_semantic().page_size(LIST_PAGE))
         .default_backoff()
         .modify(slim)
-        .reflect(writer)
+        .map_ok(move |event| writer.apply(event))
         .applied_objects()
         .inspect_ok({
             let ctx = ctx.clone();

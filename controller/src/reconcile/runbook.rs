@@ -14,7 +14,7 @@ use kube::{
     api::{DeleteParams, ListParams, ObjectMeta, Patch, PatchParams},
     runtime::reflector::{ObjectRef, Store},
 };
-use tokio::time::Instant;
+use tokio::{sync::watch, time::Instant};
 use tracing::{debug, warn};
 
 use super::{Context, status_write::FIELD_MANAGER};
@@ -116,11 +116,13 @@ pub async fn remove(rf: &RegionalFailover, ctx: &Context) {
 }
 
 /// Every few minutes: deletes runbooks whose object is gone (deleted while no drill held it).
-pub async fn sweep(ctx: Arc<Context>, store: Store<RegionalFailover>) {
+/// Only once the store has held the whole fleet (`listed`): during the first list it holds only
+/// the objects listed so far (`first_list.rs`), and a runbook is no proof its object is gone.
+pub async fn sweep(ctx: Arc<Context>, store: Store<RegionalFailover>, mut listed: watch::Receiver<bool>) {
     let api: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &ctx.settings.namespace);
     loop {
         tokio::time::sleep(SWEEP_EVERY).await;
-        if store.wait_until_ready().await.is_err() {
+        if listed.wait_for(|listed| *listed).await.is_err() {
             return;
         }
         let Ok(list) = api.list_metadata(&ListParams::default().labels(RUNBOOK_LABEL)).await else { continue };

@@ -218,6 +218,7 @@ async fn a_reconcile_waits_for_a_free_slot() {
     use super::slots::{Lane, SLOTS};
     let api = MockApi::new(verified_on_the_primary());
     let ctx = context(&api, None).await;
+    ctx.slots.open_all();
     let mut busy = Vec::new();
     for _ in 0..SLOTS {
         busy.push(ctx.slots.take(Lane::Verification).await);
@@ -299,4 +300,24 @@ async fn only_a_users_change_triggers_from_the_watch() {
     ctx.forget("default/api");
     assert!(seen(&rf), "a late event of a forgotten object still triggers");
     assert_eq!(ctx.remembered(), 0, "and does not bring its memory back");
+}
+
+/// The runbook sweep deletes the runbooks whose object is not in the watch cache. During the first
+/// list that cache is ready but holds only the objects listed so far (`first_list.rs`): the sweep
+/// waits for the list's end, or it would delete the runbooks of the objects still to come.
+#[tokio::test(start_paused = true)]
+async fn the_runbook_sweep_waits_for_the_end_of_the_first_list() {
+    use kube::runtime::{reflector, watcher::Event};
+    let api = MockApi::new(verified_on_the_primary());
+    let ctx = context(&api, None).await;
+    let (reader, writer) = reflector::store::<RegionalFailover>();
+    let (mut writer, listed) = super::first_list::EagerWriter::new(writer);
+    writer.apply(Event::Init);
+    let sweep = tokio::spawn(super::runbook::sweep(ctx, reader, listed));
+    tokio::time::sleep(Duration::from_secs(3 * 300 + 1)).await;
+    assert!(api.matching("GET", "/configmaps").is_empty(), "swept during the first list: {:?}", api.requests());
+    writer.apply(Event::InitDone);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(api.matching("GET", "/configmaps").len(), 1, "one sweep once the list ended: {:?}", api.requests());
+    sweep.abort();
 }

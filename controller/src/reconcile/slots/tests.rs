@@ -8,6 +8,7 @@ use super::*;
 #[tokio::test]
 async fn a_freed_slot_goes_to_the_longest_waiter() {
     let slots = Slots::default();
+    slots.open_all();
     let mut held = Vec::new();
     for _ in 0..SLOTS {
         held.push(slots.take(Lane::Verification).await);
@@ -41,6 +42,7 @@ async fn a_freed_slot_goes_to_the_longest_waiter() {
 #[tokio::test]
 async fn a_drill_step_goes_ahead_of_waiting_verifications() {
     let slots = Slots::default();
+    slots.open_all();
     let mut held = Vec::new();
     for _ in 0..SLOTS {
         held.push(slots.take(Lane::Verification).await);
@@ -60,4 +62,35 @@ async fn a_drill_step_goes_ahead_of_waiting_verifications() {
     assert!(futures::poll!(second.as_mut()).is_pending(), "the other verifications wait");
     let Poll::Ready(got) = futures::poll!(drill.as_mut()) else { panic!("then the drill step, before the rest") };
     assert!(got.is_some());
+}
+
+/// At a start one slot is open, and each slot given back opens one more, up to 8: the first
+/// verification is not slowed by seven others' AWS reads.
+#[tokio::test]
+async fn the_slots_open_one_by_one() {
+    let slots = Slots::default();
+    let first = slots.take(Lane::Verification).await;
+    assert!(first.is_some());
+    let mut second = Box::pin(slots.take(Lane::Verification));
+    assert!(futures::poll!(second.as_mut()).is_pending(), "one slot at the start");
+    drop(first);
+    let Poll::Ready(second) = futures::poll!(second.as_mut()) else { panic!("the slot given back is taken") };
+    assert_eq!(slots.free(), 1, "and one more is open");
+    drop(second);
+    assert_eq!(slots.free(), 3);
+    let mut held = Vec::new();
+    for given_back in 3..SLOTS {
+        held.push(slots.take(Lane::Verification).await);
+        held.pop();
+        assert_eq!(slots.free(), given_back + 1);
+    }
+    assert_eq!(slots.free(), SLOTS);
+    for _ in 0..SLOTS {
+        held.push(slots.take(Lane::Verification).await);
+    }
+    held.clear();
+    assert_eq!(slots.free(), SLOTS, "never more than 8");
+    let drill = slots.take(Lane::Drill).await;
+    drop(drill);
+    assert_eq!(slots.free(), SLOTS);
 }

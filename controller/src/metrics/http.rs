@@ -19,7 +19,8 @@ use super::Metrics;
 pub struct Probes {
     /// Unix seconds of the last successful contact with the API server (lease loop or watch).
     last_api_contact: AtomicI64,
-    /// The RegionalFailover watch has delivered its initial list (or we are a standby).
+    /// RegionalFailovers can be listed: the CRD is installed and RBAC grants the watch
+    /// (`reconcile::check_access`, before the lease, so a standby is ready too).
     watch_ready: AtomicBool,
 }
 

@@ -18,9 +18,8 @@
 //! back, all 8 after the first 7 reconciles. At a start every object is due at once; 8 first
 //! verifications sent some 50 AWS reads together, and the first object's status waited for all of
 //! them (at 1,000 objects on the test ground, local AWS answered each in 0.7–1.2 s, against about
-//! 55 ms for a table or zone read of one verification alone).
-//! One verification alone is answered as fast as AWS answers it, and when AWS refuses (a denied
-//! role, throttling) the first reconcile says so before seven more have spent their calls.
+//! 55 ms for a table or zone read of one verification alone). And when AWS refuses (a denied
+//! role, throttling), the first reconcile says so before seven more have spent their calls.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

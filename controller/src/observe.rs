@@ -74,7 +74,11 @@ pub async fn observe_from(
     now: DateTime<Utc>,
     vantage: &Vantage<'_>,
 ) -> Observed {
+    let ours = previous.drill.as_ref().is_some_and(|d| d.current.is_some());
     let mut snapshot = aws.snapshot(spec, false).await;
+    if !ours {
+        snapshot = confirm_changed_check(spec, aws, snapshot).await;
+    }
     if let (Err(e), Some(here)) = (&snapshot, vantage.region)
         && vantage::is_remote_loss(e, here)
     {
@@ -125,7 +129,6 @@ pub async fn observe_from(
         if probe.enabled && due && snapshot.is_ok() { probe_lag(spec, aws, now).await } else { (None, None) };
     let changed =
         snapshot.as_ref().ok().and_then(|s| s.health_check.as_ref()).is_some_and(|hc| hc.inverted || hc.disabled);
-    let ours = previous.drill.as_ref().is_some_and(|d| d.current.is_some());
     let foreign_lock = match vantage.failsafe {
         Some(f) if changed && !ours => foreign_lock(spec, aws, f).await,
         _ => None,
@@ -135,6 +138,24 @@ pub async fn observe_from(
         Err(e) => AwsRead::Failed(e),
     };
     Observed { spec_error: None, aws, dns_answer, lag_probe, probe_error, foreign_lock }
+}
+
+/// A check found inverted or disabled while no drill of ours runs is read again, now, before it
+/// counts: the shared listing may have been made during another process's drill that has since
+/// ended, and its lock is gone with it, so a cached "inverted" would read as drift. If the check
+/// cannot be read now, the cycle has no evidence for it: the read's failure is the cycle's (a
+/// lost region then reads as such), never drift (docs/architecture.md, "Two regions"). A check
+/// that looks unchanged costs nothing.
+async fn confirm_changed_check(
+    spec: &RegionalFailoverSpec,
+    aws: &Aws,
+    snapshot: Result<verify::AwsSnapshot, AwsError>,
+) -> Result<verify::AwsSnapshot, AwsError> {
+    let mut s = snapshot?;
+    if s.health_check.as_ref().is_some_and(|hc| hc.inverted || hc.disabled) {
+        s.health_check = aws.health_check_now(&spec.health_check.id).await?;
+    }
+    Ok(s)
 }
 
 /// The drill lock on the check, when the check is found changed and no drill of ours runs: the

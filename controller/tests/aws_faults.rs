@@ -1,15 +1,23 @@
-//! The request budget against injected faults of local AWS, and error messages for endpoints
-//! that are down or do not implement an operation.
+//! The request budget against injected faults of local AWS, error messages for endpoints that
+//! are down or do not implement an operation, and a cached read that outlived what it showed.
 
 mod support;
 
 use std::{sync::Arc, time::Duration};
 
-use regional_failover::aws::{
-    Aws, AwsOptions, Budget, BudgetConfig, ErrorKind, Outcome, RetryPolicy, Service, install_crypto_provider,
+use chrono::Utc;
+use regional_failover::{
+    api::{RegionalFailover, RegionalFailoverStatus},
+    aws::{
+        Aws, AwsOptions, Budget, BudgetConfig, ErrorKind, FailsafeSchedule, Outcome, RetryPolicy, Service,
+        install_crypto_provider,
+    },
+    drill::{actions::FailsafeConfig, lock},
+    observe::{self, Vantage},
+    status,
 };
 use serde_json::json;
-use support::{aws_fixtures as fx, localaws::LocalAws};
+use support::{aws_fixtures as fx, endpoint::healthy_endpoint, localaws::LocalAws};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn quick_retries(max_throttle_retries: u32) -> Arc<Budget> {
@@ -167,4 +175,89 @@ async fn an_unimplemented_operation_reads_as_such() {
     let err = aws.describe_table("us-west-2", "profiles").await.expect_err("404");
     assert_eq!(err.kind, ErrorKind::Unsupported, "{err}");
     assert!(err.to_string().starts_with("DynamoDB DescribeTable in us-west-2 failed: endpoint"), "{err}");
+}
+
+const FAILSAFE_ROLE: &str = "arn:aws:iam::123456789012:role/failsafe";
+
+/// One verification from us-west-2, as the operator there runs it (two-cluster mode).
+async fn verify_from_west(
+    rf: &RegionalFailover,
+    previous: &RegionalFailoverStatus,
+    aws: &Aws,
+    failsafe: &FailsafeConfig,
+) -> RegionalFailoverStatus {
+    let now = Utc::now();
+    let vantage = Vantage { region: Some("us-west-2"), failsafe: Some(failsafe) };
+    let observed = observe::observe_from(&rf.spec, previous, aws, now, &vantage).await;
+    status::assemble(&rf.spec, Some(1), previous, &observed, now).status
+}
+
+/// The other cluster's drill, seen from us-west-2 while it runs and then ended: the check restored
+/// and its lock deleted, by another process (so this one's caches were not told). Returns local
+/// AWS, this operator's client, the object, its fail-safe settings and the status seen mid-drill.
+async fn a_foreign_drill_seen_then_ended() -> (LocalAws, Aws, RegionalFailover, FailsafeConfig, RegionalFailoverStatus)
+{
+    let local = LocalAws::start(&["--time-scale", "0.1"]);
+    let (r53, east, west) =
+        (local.route53().await, local.dynamodb("us-east-1").await, local.dynamodb("us-west-2").await);
+    let port = healthy_endpoint().await;
+    let (zone, hc) = fx::loopback_baseline(&r53, &east, &west, "stale.test", port).await;
+    let manifest = fx::loopback_manifest("stale", "default", &zone, "stale.test", &hc, port, &local.dns.to_string());
+    let mut rf: RegionalFailover = serde_saphyr::from_str(&manifest).expect("manifest");
+    // Every shared read may be this old: the restored check is read from the cache unless the
+    // operator asks again.
+    rf.spec.verify_interval_seconds = 600;
+    let failsafe = FailsafeConfig { role_arn: Some(FAILSAFE_ROLE.into()), group: "default".into(), region: None };
+    let (aws, other) = (local.aws(quick_retries(1)).await, local.aws(quick_retries(1)).await);
+    let schedule = FailsafeSchedule {
+        name: lock::lock_name(&hc),
+        group: failsafe.group.clone(),
+        description: "the us-east-1 cluster's drill".into(),
+        at: Utc::now() + chrono::Duration::hours(1),
+        role_arn: FAILSAFE_ROLE.into(),
+        health_check_id: hc.clone(),
+        inverted: false,
+    };
+    other.create_failsafe_schedule("us-east-1", &schedule).await.expect("the other drill's lock");
+    other.update_health_check_inverted(&hc, true, None).await.expect("the other drill inverts the check");
+    let during = verify_from_west(&rf, &RegionalFailoverStatus::default(), &aws, &failsafe).await;
+    assert!(during.foreign_drill.is_some(), "the lock explains the inverted check: {during:?}");
+    assert!(during.drift.is_empty(), "another drill is no drift: {:?}", during.drift);
+
+    other.update_health_check_inverted(&hc, false, None).await.expect("the other drill restores the check");
+    other.delete_schedule("us-east-1", &schedule.name, &schedule.group).await.expect("and deletes its lock");
+    (local, aws, rf, failsafe, during)
+}
+
+/// A check seen inverted in a listing made during another process's drill is read again before it
+/// counts: once that drill has ended, its lock is gone and a cached "inverted" would be reported as
+/// drift with a fix ("restore it: invert_healthcheck = false") for a check that is fine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_restored_after_another_drill_is_not_drift() {
+    let (_local, aws, rf, failsafe, during) = a_foreign_drill_seen_then_ended().await;
+    let reads = || aws.budget().attempts(Service::Route53, "GetHealthCheck");
+    let before = reads();
+    let after = verify_from_west(&rf, &during, &aws, &failsafe).await;
+    assert!(after.drift.is_empty(), "a restored check is no drift: {:?}", after.drift);
+    assert!(after.foreign_drill.is_none(), "the drill ended: {:?}", after.foreign_drill);
+    assert_eq!(reads() - before, 1, "the check looked changed: read again, once");
+    let again = verify_from_west(&rf, &after, &aws, &failsafe).await;
+    assert!(again.drift.is_empty(), "{:?}", again.drift);
+    assert_eq!(reads() - before, 1, "a check that looks unchanged costs no read");
+}
+
+/// The same stale read while the region holding Route 53's control plane and the drill lock is
+/// lost: the check cannot be read again, so it is unreadable (the loss is reported), not
+/// inverted (the intermittent `two_regions` failure, docs/architecture.md "Two regions").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_cached_during_another_drill_is_not_drift_when_its_region_is_lost() {
+    let (local, aws, rf, failsafe, during) = a_foreign_drill_seen_then_ended().await;
+    local.control("POST", "/regions", Some(&json!({"region": "us-east-1", "reachable": false, "mode": "reset"})));
+    let after = verify_from_west(&rf, &during, &aws, &failsafe).await;
+    assert!(after.drift.is_empty(), "the loss is not drift: {:?}", after.drift);
+    assert!(
+        after.unreachable.iter().any(|f| f.message.contains("Route 53")),
+        "the lost control plane is named: {:?}",
+        after.unreachable
+    );
 }

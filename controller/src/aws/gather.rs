@@ -232,6 +232,21 @@ impl Aws {
             .await
     }
 
+    /// `GetHealthCheck` now, not from the listing. A listing that disagrees with it about
+    /// `Inverted` or `Disabled` was made while someone changed the check (another process's
+    /// drill): it is dropped, so the next object does not read the same stale settings.
+    pub async fn health_check_now(&self, id: &str) -> Result<Option<HealthCheckObserved>, AwsError> {
+        let now =
+            self.inner.health_checks.get_within(&id.to_string(), Duration::ZERO, || self.get_health_check(id)).await?;
+        let listed = self.inner.health_check_list.peek_within(&(), Duration::MAX).and_then(|l| l.get(id).cloned());
+        if let (Some(listed), Some(read)) = (&listed, &now)
+            && (listed.inverted, listed.disabled) != (read.inverted, read.disabled)
+        {
+            self.inner.health_check_list.invalidate(&());
+        }
+        Ok(now)
+    }
+
     /// `GetHostedZone`, shared within the freshness window.
     pub async fn cached_hosted_zone(&self, zone_id: &str) -> Result<Option<ZoneObserved>, AwsError> {
         self.cached_hosted_zone_within(zone_id, self.inner.default_max_age).await
